@@ -93,3 +93,14 @@ def test_trade_bytes_are_reproducible_and_compact(built):
     first, second = gzip_bytes(csv_bytes(built["trade"])), gzip_bytes(csv_bytes(again))
     assert first == second
     assert len(first) < 4_000_000  # "a few MB at most" (issue 2)
+
+
+def test_every_hs_product_is_defined_exactly_once(built):
+    # hs_map.product is a key of `products`: either reference.PRODUCTS or the trade builder's HS baskets.
+    reference = pytest.importorskip("critmin.data.build.reference")
+    ref = {p[0]: (p[1], p[2]) for p in reference.PRODUCTS}
+    own = built["products"].set_index("product")
+    assert not set(own.index) & set(ref)
+    for row in built["hs_map"].itertuples():
+        expected = ref.get(row.product) or tuple(own.loc[row.product, ["mineral", "stage"]])
+        assert expected == (row.mineral, row.stage), row.product

@@ -31,33 +31,48 @@ YEARS = range(2015, 2025)
 #: ``mining``; oxides, carbonates, hydroxides, compounds, unwrought metal, powders and
 #: ferro-alloys are ``refining``; fabricated catalyst gauze is ``components``.
 HS_MAP: dict[int, tuple[str, str, str]] = {
-    250410: ("graphite", "mining", "natural_graphite_flake"),
-    250490: ("graphite", "mining", "natural_graphite_other"),
+    250410: ("graphite", "mining", "graphite_flake"),
+    250490: ("graphite", "mining", "graphite_natural_other"),
     260200: ("manganese", "mining", "manganese_ore"),
     260300: ("copper", "mining", "copper_concentrate"),
     260400: ("nickel", "mining", "nickel_ore"),
     260900: ("tin", "mining", "tin_concentrate"),
     261100: ("tungsten", "mining", "tungsten_concentrate"),
-    261400: ("titanium", "mining", "titanium_mineral_concentrate"),
+    261400: ("titanium", "mining", "titanium_concentrate"),
     261710: ("antimony", "mining", "antimony_concentrate"),
     280530: ("rare_earths", "refining", "rare_earth_metals"),
-    282200: ("cobalt", "refining", "cobalt_oxides_hydroxides"),
+    282200: ("cobalt", "refining", "cobalt_chemicals"),
     282520: ("lithium", "refining", "lithium_hydroxide"),
-    282530: ("vanadium", "refining", "vanadium_oxides"),
+    282530: ("vanadium", "refining", "vanadium_pentoxide"),
     283691: ("lithium", "refining", "lithium_carbonate"),
     284610: ("rare_earths", "refining", "cerium_compounds"),
     284690: ("rare_earths", "refining", "rare_earth_compounds"),
-    711011: ("platinum", "refining", "platinum_unwrought"),
+    711011: ("platinum", "refining", "platinum_metal"),
     711019: ("platinum", "refining", "platinum_semi_manufactured"),
-    711021: ("palladium", "refining", "palladium_unwrought"),
+    711021: ("palladium", "refining", "palladium_metal"),
     711029: ("palladium", "refining", "palladium_semi_manufactured"),
     711510: ("platinum", "components", "platinum_catalyst_gauze"),
     720292: ("vanadium", "refining", "ferrovanadium"),
     720293: ("niobium", "refining", "ferroniobium"),
     810110: ("tungsten", "refining", "tungsten_powder"),
-    810310: ("tantalum", "refining", "tantalum_unwrought"),
+    810310: ("tantalum", "refining", "tantalum_metal"),
     810510: ("cobalt", "refining", "cobalt_unwrought_intermediates"),
-    811230: ("germanium", "refining", "germanium_unwrought"),
+    811230: ("germanium", "refining", "germanium_metal"),
+}
+
+#: Products that exist only as HS baskets (the others are defined in reference.PRODUCTS):
+#: product id -> (name, description). Unit is tonnes of product, gross weight, as traded.
+HS_PRODUCTS: dict[str, tuple[str, str]] = {
+    "graphite_natural_other": ("Natural graphite, other forms", "HS92 250490: natural graphite other than powder or flakes (lump, chip, amorphous)"),
+    "antimony_concentrate": ("Antimony ores and concentrates", "HS92 261710, gross weight"),
+    "rare_earth_metals": ("Rare-earth metals, scandium and yttrium", "HS92 280530: metals, intermixed or interalloyed; includes Sc and Y"),
+    "cerium_compounds": ("Cerium compounds", "HS92 284610: cerium oxide, carbonate and other cerium compounds"),
+    "rare_earth_compounds": ("Rare-earth compounds other than cerium", "HS92 284690: mixed basket of NdPr, Dy, Tb, La, Y oxides, carbonates, chlorides and Sc compounds"),
+    "platinum_semi_manufactured": ("Platinum, semi-manufactured", "HS92 711019: sheet, wire, tube and other semi-manufactured forms"),
+    "palladium_semi_manufactured": ("Palladium, semi-manufactured", "HS92 711029: sheet, wire, tube and other semi-manufactured forms"),
+    "platinum_catalyst_gauze": ("Platinum catalyst gauze", "HS92 711510: catalysts in the form of wire cloth or grill, of platinum"),
+    "tungsten_powder": ("Tungsten powders", "HS92 810110"),
+    "cobalt_unwrought_intermediates": ("Cobalt mattes, intermediates, unwrought metal, scrap and powders", "HS92 810510: mixed basket from intermediates to refined metal and scrap"),
 }
 
 #: BACI country codes whose ``iso3`` in country_codes.csv is not an ISO 3166-1 code.
@@ -134,6 +149,24 @@ def build_trade(raw: Path) -> pd.DataFrame:
     )
 
 
+def build_products() -> pd.DataFrame:
+    """Rows of ``products`` for the HS baskets that are not products of reference.PRODUCTS."""
+    rows = []
+    for hs6, (mineral, stage, product) in sorted(HS_MAP.items()):
+        if product in HS_PRODUCTS:
+            name, description = HS_PRODUCTS[product]
+            rows.append({"product": product, "mineral": mineral, "stage": stage, "name": name,
+                         "unit": "t", "description": description + " (traded gross weight)"})
+    return with_provenance(
+        pd.DataFrame(rows),
+        source=SOURCE,
+        table=f"{BACI_DIR}/{PRODUCT_FILE}",
+        source_year=SOURCE_YEAR,
+        licence=LICENCE,
+        estimate=False,
+    )
+
+
 def sources() -> pd.DataFrame:
     """The ``sources`` row for CEPII BACI."""
     return pd.DataFrame(
@@ -156,6 +189,6 @@ def sources() -> pd.DataFrame:
 
 
 def build(raw: Path) -> dict[str, pd.DataFrame]:
-    """Builder protocol: ``hs_map``, ``trade`` and their ``sources`` row."""
+    """Builder protocol: ``hs_map``, ``trade``, the HS-only ``products`` and the ``sources`` row."""
     raw = Path(raw)
-    return {"hs_map": build_hs_map(raw), "trade": build_trade(raw), "sources": sources()}
+    return {"hs_map": build_hs_map(raw), "trade": build_trade(raw), "products": build_products(), "sources": sources()}
