@@ -1,0 +1,1 @@
+"""Benchmarks and the independent cvxpy reference used to validate critmin's engine."""

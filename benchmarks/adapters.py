@@ -1,0 +1,70 @@
+"""Run a scenario through critmin or through the independent cvxpy reference, with one table layout.
+
+Shared by tests/test_engine_published.py, tests/test_engine_crosscheck.py and the benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks import cvxpy_spe
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "scenarios"
+
+#: Tight Clarabel tolerances: the reference must be far more accurate than the comparisons.
+REFERENCE_OPTS: dict[str, Any] = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
+
+
+@dataclass
+class Tables:
+    prices: pd.DataFrame
+    supply: pd.DataFrame
+    demand: pd.DataFrame
+    processing: pd.DataFrame
+    flows: pd.DataFrame
+
+    def price(self, region: str, product: str) -> float:
+        p = self.prices
+        return float(p.loc[(p["region"] == region) & (p["product"] == product), "price"].iloc[0])
+
+    def quantity(self, table: str, region: str, product: str) -> float:
+        t = getattr(self, table)
+        return float(t.loc[(t["region"] == region) & (t["product"] == product), "quantity"].sum())
+
+    def flow(self, product: str, origin: str, destination: str) -> float:
+        f = self.flows
+        sel = (f["product"] == product) & (f["origin"] == origin) & (f["destination"] == destination)
+        return float(f.loc[sel, "quantity"].sum())
+
+    def net_exports(self, region: str, product: str) -> float:
+        f = self.flows[self.flows["product"] == product]
+        return float(f.loc[f["origin"] == region, "quantity"].sum() - f.loc[f["destination"] == region, "quantity"].sum())
+
+
+def reference(source: str | Path | dict[str, Any]) -> Tables:
+    """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
+    r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows)
+
+
+def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
+    """Solve with critmin's public API: load_scenario (a path) or a dict, then solve."""
+    import critmin
+
+    scenario = critmin.load_scenario(source)
+    res = critmin.solve(scenario)
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows)
+
+
+def _engine_landed() -> bool:
+    import critmin
+
+    return hasattr(critmin, "solve") and hasattr(critmin, "load_scenario")
+
+
+# Until critmin's engine lands only the reference runs; once it has, both always run.
+SOLVERS = {"reference": reference, **({"critmin": critmin_tables} if _engine_landed() else {})}

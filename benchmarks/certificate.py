@@ -1,0 +1,130 @@
+"""Check a claimed spatial price equilibrium from its tables alone, trusting no solver.
+
+Given a scenario (integrable instruments only, see :mod:`benchmarks.cvxpy_spe`) and the tables
+a solver reports (prices, supply, demand, processing, flows), this recomputes every condition of
+issue 3, section 2 and returns the largest violation of each, in the units of the condition:
+
+- ``balance``: supply + processing output + arrivals + releases - demand - input use -
+  departures - purchases, per market (quantity units);
+- ``supply`` / ``demand`` / ``processing``: natural residual of the curve's complementarity
+  condition (price on the curve inside the bounds, one-sided at zero and at capacity);
+- ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties on
+  any arc (price units), net of the rent of a binding export quota on the arcs it covers;
+- ``flows``: natural residual of each arc's complementarity (a flow only where the price gap
+  equals the cost);
+- ``quota``: excess of covered exports over an export quota, or a rent on a slack quota.
+
+It is used by the tests to certify both the cvxpy reference and critmin's results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.cvxpy_spe import parse, read
+
+#: Flows below this are treated as zero when testing complementarity.
+ACTIVE = 1e-6
+
+
+def _lookup(df: pd.DataFrame, keys: list[str], value: str) -> dict[tuple[str, ...], float]:
+    if df is None or df.empty:
+        return {}
+    grouped = df.groupby(keys)[value].sum()
+    return {tuple(map(str, k)) if isinstance(k, tuple) else (str(k),): float(v) for k, v in grouped.items()}
+
+
+def _natural(q: float, lo: float, hi: float, f: float) -> float:
+    """Natural residual |q - clip(q - f, lo, hi)| of a box complementarity condition.
+
+    ``f`` is the excess of marginal cost over marginal value (zero in the interior, >= 0 at the
+    lower bound, <= 0 at the upper bound). The residual is zero exactly at a solution, and it
+    does not need a threshold for "positive": interior-point solvers leave tiny quantities that
+    a test like ``q > 1e-6`` would misread.
+    """
+    return abs(q - min(max(q - f, lo), hi))
+
+
+def violations(
+    scenario: str | Mapping[str, Any],
+    prices: pd.DataFrame,
+    supply: pd.DataFrame,
+    demand: pd.DataFrame,
+    processing: pd.DataFrame,
+    flows: pd.DataFrame,
+    tol: float = ACTIVE,
+) -> dict[str, float]:
+    """Largest violation of each equilibrium condition (see module docstring)."""
+    m = parse(read(scenario))
+    p = _lookup(prices, ["region", "product"], "price")
+    qs = _lookup(supply, ["region", "product"], "quantity")
+    qd = _lookup(demand, ["region", "product"], "quantity")
+    xp = _lookup(processing, ["region", "product"], "quantity")
+    fl = _lookup(flows, ["product", "origin", "destination"], "quantity")
+    out = dict.fromkeys(("balance", "supply", "demand", "processing", "arbitrage", "flows", "quota"), 0.0)
+
+    def price(r: str, k: str) -> float:
+        if (r, k) not in p:
+            raise ValueError(f"no price reported for market ({r}, {k})")
+        return p[(r, k)]
+
+    for s in m.supply:
+        key = (s["region"], s["product"])
+        cap = np.inf if s.get("capacity") is None else float(s["capacity"])
+        q = qs.get(key, 0.0)
+        gap = _natural(q, 0.0, cap, float(s["intercept"]) + float(s["slope"]) * q - price(*key))
+        out["supply"] = max(out["supply"], gap)
+    for d in m.demand:
+        key = (d["region"], d["product"])
+        if "quantity" in d:
+            out["demand"] = max(out["demand"], abs(qd.get(key, 0.0) - float(d["quantity"])))
+            continue
+        q = qd.get(key, 0.0)
+        gap = _natural(q, 0.0, np.inf, price(*key) - float(d["intercept"]) + float(d["slope"]) * q)
+        out["demand"] = max(out["demand"], gap)
+    for row in m.processing:
+        r, k = row["region"], row["product"]
+        margin = price(r, k) - sum(a * price(r, i) for i, a in m.inputs.get(k, {}).items())
+        cap = np.inf if row.get("capacity") is None else float(row["capacity"])
+        q = xp.get((r, k), 0.0)
+        gap = _natural(q, 0.0, cap, float(row["intercept"]) + float(row["slope"]) * q - margin)
+        out["processing"] = max(out["processing"], gap)
+
+    # Balances, from the tables' quantities.
+    net: dict[tuple[str, str], float] = {}
+    for (r, k), q in qs.items():
+        net[(r, k)] = net.get((r, k), 0.0) + q
+    for (r, k), q in qd.items():
+        net[(r, k)] = net.get((r, k), 0.0) - q
+    for (r, k), q in xp.items():
+        net[(r, k)] = net.get((r, k), 0.0) + q
+        for i, a in m.inputs.get(k, {}).items():
+            net[(r, i)] = net.get((r, i), 0.0) - a * q
+    for (k, o, d), q in fl.items():
+        net[(o, k)] = net.get((o, k), 0.0) - q
+        net[(d, k)] = net.get((d, k), 0.0) + q
+    for key, q in m.fixed.items():
+        net[key] = net.get(key, 0.0) + q
+    floor_markets = {(r, k) for r, k, _ in m.floors}
+    out["balance"] = max([abs(v) for key, v in net.items() if key not in floor_markets], default=0.0)
+
+    # Arbitrage on every arc; the arcs of a binding export quota share a rent (its multiplier).
+    arc_index = {a: i for i, a in enumerate(m.arcs)}
+    unknown = [a for a in fl if a not in arc_index and fl[a] > tol]
+    if unknown:
+        raise ValueError(f"flow on an arc the scenario does not allow: {unknown[0]}")
+    gain = np.array([price(d, k) - price(o, k) - float(m.arc_cost[i]) for (k, o, d), i in arc_index.items()])
+    rent = np.zeros(len(m.arcs))
+    for quantity, covered in m.quotas:
+        used = sum(fl.get(m.arcs[i], 0.0) for i in covered)
+        lam = max(0.0, float(gain[covered].max())) if covered else 0.0
+        out["quota"] = max(out["quota"], max(0.0, used - quantity), min(lam, abs(quantity - used)))
+        rent[covered] = np.maximum(rent[covered], lam)
+    out["arbitrage"] = max(0.0, float((gain - rent).max(initial=0.0)))
+    for a, i in arc_index.items():
+        out["flows"] = max(out["flows"], _natural(fl.get(a, 0.0), 0.0, np.inf, rent[i] - gain[i]))
+    return {k: float(v) for k, v in out.items()}
