@@ -151,12 +151,12 @@ def parse(scenario: Mapping[str, Any]) -> Market:
                 for d in regions:
                     if o != d:
                         base[(k, o, d)] = float(default)
-    for t in scenario.get("transport") or []:
-        key = (str(t["product"]), str(t["origin"]), str(t["destination"]))
-        if key[0] not in known_p or key[1] not in known_r or key[2] not in known_r:
-            raise ValueError(f"transport: unknown region or product in {dict(t)}")
-        if key[1] != key[2]:
-            base[key] = float(t["cost"])
+    for t in scenario.get("transport") or []:  # selectors allowed; a later entry overrides
+        for k in sorted(_products(t["product"], products)):
+            for o in sorted(_selector(t["origin"], regions, blocs)):
+                for d in sorted(_selector(t["destination"], regions, blocs)):
+                    if o != d:
+                        base[(k, o, d)] = float(t["cost"])
 
     fixed: dict[tuple[str, str], float] = {}
     floors: list[tuple[str, str, float]] = []
