@@ -1,0 +1,167 @@
+"""``critmin atlas``, ``blocs``, ``exposure`` and ``overview``: the supply-chain atlas on the CLI.
+
+Rich tables by default, ``--json`` (one object) and ``--csv`` (the main table) for machines.
+All numbers come from :mod:`critmin.atlas.summary`; this module only renders them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+
+from critmin.commands import app
+from critmin.commands.output import console, emit_csv, emit_json, rich_table
+
+JSON = typer.Option(False, "--json", help="Print one JSON object.")
+CSV = typer.Option(False, "--csv", help="Print the main table as CSV.")
+BLOCS_FILE = typer.Option(None, "--blocs-file", help="YAML file with extra blocs (see `critmin blocs --help`).")
+
+
+def _pct(value: object) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{100 * float(value):.1f}%"
+
+
+def _num(value: object, fmt: str = "{:,.0f}") -> str:
+    return "n/a" if value is None or (isinstance(value, float) and pd.isna(value)) else fmt.format(float(value))
+
+
+@app.command("atlas")
+def atlas(
+    mineral: str = typer.Option(..., "--mineral", help="Mineral id, e.g. rare_earths."),
+    stage: str = typer.Option("mining", "--stage", help="mining, refining, components or recycling."),
+    year: int = typer.Option(..., "--year", help="Data year."),
+    bloc: Optional[str] = typer.Option(None, "--bloc", help="Bloc id or ISO3 code: its share and self-sufficiency."),
+    blocs_file: Optional[Path] = BLOCS_FILE,
+    as_json: bool = JSON,
+    as_csv: bool = CSV,
+) -> None:
+    """Who produces a mineral at one stage in one year: quantities, shares, HHI, top shares."""
+    from critmin.atlas.summary import atlas as build
+
+    result = build(mineral, stage, year, bloc=bloc, blocs_file=blocs_file)
+    if as_json:
+        emit_json(result)
+        return
+    countries: pd.DataFrame = result["countries"]
+    if as_csv:
+        emit_csv(countries)
+        return
+    if result["coverage"] == "empty":
+        console.print(f"{mineral} {stage}: no data (coverage 'empty'). {result['note'] or ''}")
+        return
+    console.print(
+        f"[bold]{mineral} {stage} {result['year']}[/bold] ({result['coverage']}; {result['unit'] or 'shares only'})  "
+        f"world total {_num(result['total'])}  HHI {_num(result['hhi'])}  top-1 {_pct(result['top_share'])}  "
+        f"top-3 {_pct(result['top3_share'])}"
+    )
+    shown = countries.assign(share=countries["share"] * 100).rename(columns={"share": "share %"})
+    console.print(rich_table(shown, floatfmt="{:,.1f}"))
+    if "bloc" in result:
+        b = result["bloc"]
+        console.print(f"bloc {b['id']} ({len(b['members'])} members): share of world {_pct(b['share'])}, "
+                      f"self-sufficiency {_pct(b['self_sufficiency'])}" + (f" — {b['note']}" if b["note"] else ""))
+    for s in result["sources"]:
+        console.print(f"source: {s['source']} — {s['table']} ({s['licence']})", highlight=False)
+
+
+@app.command("blocs")
+def blocs(blocs_file: Optional[Path] = BLOCS_FILE, as_json: bool = JSON, as_csv: bool = CSV) -> None:
+    """Every bloc with its members (ISO3) and sources; user blocs come from --blocs-file."""
+    from critmin.data import load
+    from critmin.data.blocs import load_blocs
+
+    members = load_blocs(blocs_file)
+    meta = load("blocs").set_index("bloc")
+    rows = []
+    for bloc, codes in members.items():
+        m = meta.loc[bloc] if bloc in meta.index else None
+        rows.append({
+            "bloc": bloc, "name": None if m is None else m["name"], "date": None if m is None else m["date"],
+            "n": len(codes), "members": " ".join(codes),
+            "source": str(blocs_file) if m is None else m["source"], "table": None if m is None else m["table"],
+        })
+    frame = pd.DataFrame(rows)
+    if as_json:
+        emit_json({"blocs": [dict(r, members=r["members"].split()) for r in rows]})
+    elif as_csv:
+        emit_csv(frame)
+    else:
+        console.print(rich_table(frame[["bloc", "name", "date", "n", "source"]], title="Blocs", floatfmt="{:g}"))
+
+
+@app.command("exposure")
+def exposure(
+    importer: str = typer.Option(..., "--importer", help="ISO3 code or bloc id of the importer."),
+    supplier: str = typer.Option(..., "--supplier", help="ISO3 code of the supplier."),
+    mineral: str = typer.Option(..., "--mineral", help="Mineral id."),
+    year: Optional[int] = typer.Option(None, "--year", help="Trade year (default: latest)."),
+    basis: str = typer.Option("value", "--basis", help="Import shares on 'value' or 'quantity'."),
+    blocs_file: Optional[Path] = BLOCS_FILE,
+    as_json: bool = JSON,
+    as_csv: bool = CSV,
+) -> None:
+    """Exposure of an importer to one supplier: direct share of imports and through the chain."""
+    from critmin.atlas.summary import exposure as build
+
+    result = build(importer, supplier, mineral, year=year, basis=basis, blocs_file=blocs_file)
+    table = pd.DataFrame([
+        {k: s.get(k) for k in ("stage", "basis", "total_imports", "direct", "chain", "chain_low", "chain_high", "supplier_mine_share", "note")}
+        for s in result["stages"]
+    ])
+    if as_json:
+        emit_json(result)
+    elif as_csv:
+        emit_csv(table)
+    else:
+        console.print(f"[bold]{result['importer']} ← {result['supplier']}, {mineral}, {result['year']}[/bold]")
+        for s in result["stages"]:
+            if "direct" not in s:
+                console.print(f"{s['stage']}: {s['note']}")
+                continue
+            console.print(
+                f"{s['stage']} (HS {', '.join(s['hs6'])}; imports {_num(s['total_imports'])} {s['unit']}): "
+                f"direct {_pct(s['direct'])}, through the chain {_pct(s['chain'])} "
+                f"(bounds {_pct(s['chain_low'])}-{_pct(s['chain_high'])})"
+            )
+        g = result["geopolrisk"]
+        if "score" in g:
+            console.print(f"GeoPolRisk score {g['score']:.4f} = HHI {g['hhi']:.4f} x import risk {g['import_risk']:.4f}")
+        else:
+            console.print(f"GeoPolRisk: {g['note']}")
+
+
+@app.command("overview")
+def overview(
+    bloc: str = typer.Option("forge", "--bloc", help="Bloc whose share and self-sufficiency are shown."),
+    as_json: bool = JSON,
+    as_csv: bool = CSV,
+) -> None:
+    """Per mineral: latest year, top producer and share, HHI, and the bloc's share (embedded data)."""
+    from critmin.atlas.summary import overview as build
+
+    frame = build(bloc)
+    if as_json:
+        emit_json({"bloc": bloc, "minerals": frame})
+        return
+    if as_csv:
+        emit_csv(frame)
+        return
+    rows = []
+    for r in frame.to_dict("records"):
+        def lead(stage: str) -> str:
+            if r[f"{stage}_top"] is None or pd.isna(r[f"{stage}_year"]):
+                return "no data"
+            return f"{int(r[f'{stage}_year'])} {r[f'{stage}_top']} {_pct(r[f'{stage}_top_share'])}"
+
+        rows.append({
+            "mineral": r["mineral"], "mining: top": lead("mining"), "HHI": _num(r["mining_hhi"]),
+            f"{bloc} share": _pct(r.get("bloc_share")),
+            f"{bloc} self-suff.": "n/a" if pd.isna(r.get("bloc_self_sufficiency")) else f"{_pct(r['bloc_self_sufficiency'])} ({int(r['balance_year'])})",
+            "refining: top": lead("refining"), "HHI ": _num(r["refining_hhi"]),
+        })
+    console.print(rich_table(pd.DataFrame(rows), title=f"critmin atlas overview (embedded data; bloc {bloc})"))
+    console.print("HHI 0-10,000 on shares of production; n/a = not computable from the embedded data "
+                  "(self-sufficiency needs trade in the production unit: see docs/atlas.md).", highlight=False)
