@@ -141,3 +141,11 @@ def test_bad_bloc_files_name_file_field_and_value(tmp_path, tables, text, expect
 def test_missing_bloc_file_is_a_user_error(tmp_path, tables):
     with pytest.raises(InputFileError, match="cannot read the bloc file"):
         blocs.load_blocs(tmp_path / "nope.yaml", members=tables["bloc_members"], regions=tables["regions"])
+
+
+def test_embedded_blocs_load_without_raw_data():
+    # The installed package resolves blocs from its own embedded tables (no ../shared at run time).
+    embedded = blocs.load_blocs()
+    assert {"USA", "JPN", "DEU"} <= set(embedded["forge"]) and not {"CHN", "RUS"} & set(embedded["forge"])
+    assert len(embedded["oecd"]) == 38
+    assert "CHN" not in blocs.resolve(["forge", "not CHN"]) and "CHN" in blocs.resolve("*")
