@@ -121,10 +121,24 @@ def test_lithium_conversion_margin_from_usgs_prices(tables):
     assert expected == pytest.approx(3171, abs=2)
 
 
+def test_separation_margin_from_mp_realized_prices(tables):
+    # MP Materials Q2 2024 (Metalnomist): NdPr oxide 48 USD/kg, REO concentrate 4,183 USD/t REO.
+    # 48,000 - 6.306 * 4,183 = 21,623 USD per t NdPr oxide (hand computation).
+    prices = tables["price_points"]
+    ndpr = value(tables, "ndpr_oxide_mp_realized_2024q2", "price_points")
+    conc = value(tables, "re_concentrate_mp_realized_2024q2", "price_points")
+    margin = ndpr - value(tables, "treo_per_ndpr_oxide") * conc
+    assert margin == pytest.approx(21623, abs=5)
+    assert value(tables, "concentrate_to_ndpr_oxide_margin_2024q2", "conversion_costs") == \
+        pytest.approx(margin, abs=1)
+    assert set(prices["mineral"]) == {"rare_earths", "lithium"}
+
+
 def test_gallium_capacity_rows_add_up_to_the_usgs_world_total(tables):
     # USGS MCS 2026 gallium: China 1,600,000 + Japan 10,000 + Russia 10,000 + other 100,000
     # = 1,720,000 kg, published rounded as 1,700,000 kg.
-    cap = tables["capacities"].set_index("region")["value"]
+    cap = tables["capacities"]
+    cap = cap[cap["mineral"] == "gallium"].set_index("region")["value"]
     parts = cap.drop("WLD").sum()
     assert parts == 1_720_000
     assert abs(parts - cap["WLD"]) / cap["WLD"] < 0.02
