@@ -57,6 +57,11 @@ UNIT_INTERVAL: tuple[str, ...] = ("share", "eol_rir")
 MAX_SHOWN = 8
 
 
+def _plain(value: object) -> object:
+    """numpy scalars as Python scalars, so messages read 2024, not np.int64(2024)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
 class Violations:
     """Collects violations; :meth:`raise_if_any` raises them as one DataError."""
 
@@ -64,7 +69,9 @@ class Violations:
         self.items: list[str] = []
 
     def add(self, table: str, column: str, key: object, value: object, problem: str) -> None:
-        self.items.append(f"table '{table}', column '{column}', key {key}: value {value!r} {problem}")
+        if isinstance(key, tuple):
+            key = tuple(_plain(k) for k in key)
+        self.items.append(f"table '{table}', column '{column}', key {key}: value {_plain(value)!r} {problem}")
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -157,8 +164,8 @@ def _check_totals(v: Violations, tables: Mapping[str, pd.DataFrame]) -> None:
         gap = total - row["quantity"]
         if abs(gap) > row["tolerance"] + 1e-9 * abs(row["quantity"]):
             v.add("production", "quantity", key, total,
-                  f"(sum of country rows incl. ROW) differs from the world total {row['quantity']!r} "
-                  f"by {gap:.6g}, more than the source's rounding {row['tolerance']!r}")
+                  f"(sum of country rows incl. ROW) differs from the world total {_plain(row['quantity'])!r} "
+                  f"by {gap:.6g}, more than the source's rounding {_plain(row['tolerance'])!r}")
 
 
 def _check_shares(v: Violations, tables: Mapping[str, pd.DataFrame]) -> None:

@@ -49,6 +49,9 @@ def derive(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     prod = tables.get("production", pd.DataFrame(columns=["mineral", "stage", "unit", "year", "source"]))
     shares = tables.get("stage_shares", pd.DataFrame(columns=["mineral", "stage", "year", "source"]))
     rates = tables.get("recycling_rates", pd.DataFrame(columns=["mineral", "eol_rir", "year"]))
+    cross = tables.get("production_crosscheck", pd.DataFrame(columns=["mineral", "stage", "iso3", "wmd_over_usgs"]))
+    ratios = cross[(cross["iso3"] == "WLD") & cross["wmd_over_usgs"].notna()]
+    ratio = {(m, s): float(r) for m, s, r in zip(ratios["mineral"], ratios["stage"], ratios["wmd_over_usgs"])}
     rows = []
     for mineral in tables["minerals"]["mineral"]:
         for stage in STAGES:
@@ -58,6 +61,9 @@ def derive(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 row = {"coverage": "quantities", "unit": str(p["unit"].iloc[0]),
                        "basis": BASIS.get((mineral, stage), "production as published"),
                        "note": f"production by country: {_years(p)}"}
+                if (mineral, stage) in ratio:
+                    row["note"] += (f"; series changes source in 2024: WMD/USGS world 2024 = {ratio[(mineral, stage)]:.3f} "
+                                    "(production_crosscheck)")
                 if not s.empty:
                     row["note"] += f"; published shares also in stage_shares: {_years(s)}"
             elif not s.empty:
