@@ -13,6 +13,25 @@ Layers (each a subpackage, read top to bottom):
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["Result", "Scenario", "__version__", "load_scenario", "solve"]
+
+# Lazy attributes: ``import critmin`` stays light (no scipy/pydantic until first use).
+_LAZY = {
+    "load_scenario": ("critmin.scenario", "load_scenario"),
+    "Scenario": ("critmin.scenario", "Scenario"),
+    "solve": ("critmin.engine", "solve"),
+    "Result": ("critmin.engine", "Result"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'critmin' has no attribute {name!r}")

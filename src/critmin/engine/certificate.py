@@ -1,0 +1,210 @@
+"""The equilibrium certificate: the largest violation of the equilibrium conditions.
+
+Computed from the result tables and the scenario alone, without the solver's matrices or its
+residual function: it re-derives every condition of issue 3 section 2 from the YAML numbers.
+
+Scale-aware tolerance. Each violation is made dimensionless: a price-type violation (an
+arbitrage gap, a price off its curve) is divided by the scenario's price scale ``P``, a
+quantity-type violation (excess demand, a quota exceeded) by its quantity scale ``Q``, money
+by ``P*Q``; ``P`` and ``Q`` are the largest price and quantity the scenario mentions (see
+``critmin.engine.model._scales``). A complementarity violation is the smaller of the two scaled
+quantities that should not both be positive. ``residual`` is the maximum over all conditions;
+the result is accepted when ``residual <= TOLERANCE`` (1e-6: a millionth of the largest price
+or quantity in the file), otherwise :class:`~critmin.errors.SolverError` is raised.
+On flat (zero-slope) curve segments a quantity anywhere within capacity is accepted when the
+price is within ``TOLERANCE * P`` of the curve's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from critmin.engine.arcs import arc_charges
+from critmin.scenario.schema import Scenario
+from critmin.scenario.selectors import resolve
+
+TOLERANCE = 1e-6
+
+
+@dataclass
+class Certificate:
+    residual: float
+    worst: str  # which condition attains the residual
+    parts: dict[str, float]
+
+
+def _grid(sc: Scenario, frame: pd.DataFrame, col: str, fill: float = 0.0) -> np.ndarray:
+    """A (region, product) table as a dense array in scenario order (summing duplicates)."""
+    out = np.full((len(sc.regions), len(sc.products)), fill)
+    if len(frame):
+        r = frame["region"].map({k: i for i, k in enumerate(sc.region_ids)}).to_numpy()
+        k = frame["product"].map({k: i for i, k in enumerate(sc.product_ids)}).to_numpy()
+        if fill == 0.0:
+            np.add.at(out, (r, k), frame[col].to_numpy(dtype=float))
+        else:
+            out[r, k] = frame[col].to_numpy(dtype=float)
+    return out
+
+
+def _curve_gap(price: np.ndarray, intercept: np.ndarray, slope: np.ndarray, cap: np.ndarray, tolp: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Quantities a curve ``price = intercept + slope q`` (0 <= q <= cap) allows at ``price``: (lowest, highest)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(slope > 0, (price - intercept) / slope, 0.0)
+    lo = np.clip(q, 0.0, cap)
+    hi = lo.copy()
+    flat = slope == 0
+    lo[flat] = np.where(price[flat] > intercept[flat] + tolp, cap[flat], 0.0)
+    hi[flat] = np.where(price[flat] >= intercept[flat] - tolp, cap[flat], 0.0)
+    return lo, hi
+
+
+def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float) -> Certificate:
+    """Check every equilibrium condition of ``sc`` against the solution ``tables``."""
+    regions, products = sc.region_ids, sc.product_ids
+    rix = {r: i for i, r in enumerate(regions)}
+    kix = {k: i for i, k in enumerate(products)}
+    nR, nK = len(regions), len(products)
+    tolp = TOLERANCE * P
+    parts: dict[str, float] = {}
+
+    def note(name: str, value) -> None:
+        v = float(np.max(value, initial=0.0)) if np.size(value) else 0.0
+        parts[name] = max(parts.get(name, 0.0), v)
+
+    price = _grid(sc, tables["prices"], "price", np.nan)
+    pprice = _grid(sc, tables["producer_prices"], "price", np.nan)
+    S = _grid(sc, tables["supply"], "quantity")
+    D = _grid(sc, tables["demand"], "quantity")
+    Z = _grid(sc, tables["processing"], "quantity")
+    details = tables["policy_details"]
+    known = ~np.isnan(price)
+    p = np.where(known, price, 0.0)
+    pp = np.where(known, pprice, 0.0)
+    note("price >= 0", -p / P)
+
+    # producer prices: max(price, floor) under a cfd, the price elsewhere
+    expected = p.copy()
+    floors = {}
+    for idx, pol in enumerate(sc.policies):
+        if pol.kind == "price_floor":
+            cover = resolve(pol.scope, regions, sc.blocs)[:, None] & resolve(pol.product, products, what="product")[None, :]
+            floors[idx] = cover
+            if pol.mechanism == "cfd":
+                expected[cover] = np.maximum(p[cover], pol.price)
+    note("producer price", np.abs(pp - expected)[known] / P)
+
+    # supply and demand on their curves
+    if sc.supply:
+        r = np.array([rix[s.region] for s in sc.supply]); k = np.array([kix[s.product] for s in sc.supply])
+        a = np.array([s.intercept for s in sc.supply]); b = np.array([s.slope for s in sc.supply])
+        cap = np.array([np.inf if s.capacity is None else s.capacity for s in sc.supply])
+        lo, hi = _curve_gap(pp[r, k], a, b, cap, tolp)
+        LO, HI = np.zeros((nR, nK)), np.zeros((nR, nK))
+        np.add.at(LO, (r, k), lo), np.add.at(HI, (r, k), hi)
+        note("supply on curve", np.maximum(LO - S, S - HI) / Q)
+    else:
+        note("supply on curve", S / Q)
+    fixed = np.zeros((nR, nK))
+    resp = np.zeros((nR, nK))
+    for dm in sc.demand:
+        r, k = rix[dm.region], kix[dm.product]
+        if dm.fixed:
+            fixed[r, k] += dm.quantity
+        else:
+            resp[r, k] += max(0.0, (dm.intercept - p[r, k]) / dm.slope)
+    note("demand on curve", np.abs(D - fixed - resp) / Q)
+
+    # processing on its marginal-cost curve at the margin output price - input cost
+    inputs = {kix[pr.id]: {kix[i]: c for i, c in pr.inputs.items()} for pr in sc.products}
+    if sc.processing:
+        r = np.array([rix[e.region] for e in sc.processing]); k = np.array([kix[e.product] for e in sc.processing])
+        margin = np.array([pp[rr, kk] - sum(c * p[rr, i] for i, c in inputs[kk].items()) for rr, kk in zip(r, k)])
+        c0 = np.array([e.intercept for e in sc.processing]); c1 = np.array([e.slope for e in sc.processing])
+        cap = np.array([np.inf if e.capacity is None else e.capacity for e in sc.processing])
+        lo, hi = _curve_gap(margin, c0, c1, cap, tolp)
+        LO, HI = np.zeros((nR, nK)), np.zeros((nR, nK))
+        np.add.at(LO, (r, k), lo), np.add.at(HI, (r, k), hi)
+        note("processing on curve", np.maximum(LO - Z, Z - HI) / Q)
+    else:
+        note("processing on curve", Z / Q)
+    use = np.zeros((nR, nK))
+    for kk, ins in inputs.items():
+        for i, c in ins.items():
+            use[:, i] += c * Z[:, kk]
+
+    # flows: only on open arcs; arbitrage with every charge
+    ch = arc_charges(sc)
+    X = np.zeros((nK, nR, nR))
+    fl = tables["flows"]
+    if len(fl):
+        np.add.at(X, (fl["product"].map(kix).to_numpy(), fl["origin"].map(rix).to_numpy(), fl["destination"].map(rix).to_numpy()),
+                  fl["quantity"].to_numpy(dtype=float))
+    note("flow >= 0", -X / Q)
+    open_ = ~np.isnan(ch.cost)
+    note("flow on closed arc", np.abs(X[~open_]) / Q)
+    pk = p.T  # (nK, nR)
+    landed = (1 + ch.tariff_ad_valorem + ch.export_ad_valorem) * pk[:, :, None] + np.nan_to_num(ch.cost) \
+        + ch.tariff_specific + ch.export_specific
+    extra = np.zeros_like(landed)
+    for idx, pol in enumerate(sc.policies):
+        if pol.kind == "export_quota":
+            mask = (resolve(pol.product, products, what="product")[:, None, None]
+                    & resolve(pol.origin, regions, sc.blocs)[None, :, None] & resolve(pol.destination, regions, sc.blocs)[None, None, :]) & open_
+            row = details[(details["policy"] == idx)]
+            lam = float(row["unit_value"].iloc[0])
+            used = X[mask].sum()
+            note("quota rent >= 0", -lam / P)
+            note("quota", (used - pol.quantity) / Q)
+            note("quota complementarity", min(lam / P, (pol.quantity - used) / Q))
+            extra[mask] += lam
+        elif pol.kind == "price_floor" and pol.mechanism == "variable_levy":
+            scope = resolve(pol.scope, regions, sc.blocs)
+            for _, row in details[details["policy"] == idx].iterrows():
+                k = kix[row["product"]]
+                arcs = np.zeros((nR, nR), dtype=bool)
+                arcs[np.ix_(~scope, scope)] = True
+                arcs &= open_[k]
+                lowest = landed[k][arcs].min() if arcs.any() else np.inf
+                note("variable levy", abs(row["unit_value"] - max(0.0, pol.price - lowest)) / P)
+                extra[k][arcs] += row["unit_value"]
+    full = landed + extra
+    pdest = np.broadcast_to(pk[:, None, :], full.shape)
+    gap = np.where(open_ & known.T[:, None, :] & known.T[:, :, None], pdest - full, 0.0)
+    note("arbitrage", gap / P)
+    note("flow complementarity", np.where(open_, np.minimum(X / Q, -gap / P), 0.0))
+
+    # market clearing with stock and floor purchases
+    stock = np.zeros((nR, nK))
+    for pol in sc.policies:
+        if pol.kind == "stockpile":
+            stock[rix[pol.region], kix[pol.product]] += (pol.release or 0.0) - (pol.purchase or 0.0)
+    gov = np.zeros((nR, nK))
+    for idx, pol in enumerate(sc.policies):
+        if pol.kind == "price_floor" and pol.mechanism == "purchase":
+            rows = details[details["policy"] == idx]
+            g = _grid(sc, rows, "quantity")
+            gov += g
+            pol_row = tables["policies"].iloc[idx]
+            support = float(pol_row["unit_value"])
+            cover = floors[idx] & known
+            note("purchase >= 0", -g / Q)
+            note("price >= support", (support - p[cover]) / P)
+            note("purchase complementarity", np.minimum(g[cover] / Q, (p[cover] - support) / P))
+            note("support <= floor", (support - pol.price) / P)
+            if pol.budget is not None:
+                spend = float((g * p).sum())
+                note("budget", (spend - pol.budget) / (P * Q))
+                note("budget complementarity", min((pol.price - support) / P, (pol.budget - spend) / (P * Q)))
+            else:
+                note("support = floor", abs(support - pol.price) / P)
+    arrivals, departures = X.sum(axis=1).T, X.sum(axis=2).T  # (nR, nK)
+    excess = S + Z + arrivals + stock - D - use - departures - gov
+    note("market clearing", np.where(known, -excess / Q, np.abs(excess) / Q))
+    note("clearing complementarity", np.where(known, np.minimum(p / P, excess / Q), 0.0))
+
+    worst = max(parts, key=parts.get) if parts else ""
+    return Certificate(max(parts.values(), default=0.0), worst, parts)

@@ -1,0 +1,186 @@
+"""A semismooth Newton method for box-constrained mixed complementarity problems.
+
+Find ``y`` in ``[l, u]`` with, for each i: ``F_i(y) >= 0`` if ``y_i = l_i``, ``F_i(y) <= 0`` if
+``y_i = u_i``, and ``F_i(y) = 0`` in between. The conditions are rewritten as the semismooth
+equation ``Phi(y) = 0`` with the Fischer-Burmeister function (Billups' composition for two
+finite bounds) and solved by Newton's method with an Armijo line search on ``||Phi||^2 / 2``,
+falling back to the merit's steepest descent when the Newton direction fails (De Luca,
+Facchinei & Kanzow 1996, "A semismooth equation approach to the solution of nonlinear
+complementarity problems", Math. Programming 75).
+
+Why this and not a QP: one algorithm covers the integrable markets (a QP) and the
+non-integrable ones (ad valorem duties, levies, budgets) alike, and Newton converges in a few
+iterations from a warm start. Why it is fast: the variables split into a few "kept" ones
+(prices and policy variables, ~|regions| x |products|) and many "eliminable" ones (flows,
+quantities) whose rows in the Newton matrix are diagonal in themselves. Eliminating them (a
+Schur complement) leaves a small sparse system on the kept variables, factorised by SuperLU
+(``scipy.sparse.linalg.splu``). An eliminable variable whose diagonal vanishes (an arc that
+carries a flow with zero arbitrage margin) is moved into the kept set for that iteration, so
+the reduced system is exact, not a penalised approximation. A tiny Levenberg-Marquardt term
+(<= min(1e-8, ||Phi||)) on the kept diagonal handles non-unique prices or flows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+NonLinear = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+_C0 = 1.0 - 1.0 / np.sqrt(2.0)  # a generalised-Jacobian element of FB at (0, 0)
+
+
+@dataclass
+class MCPSolution:
+    y: np.ndarray
+    converged: bool
+    iterations: int
+    merit: float  # max |Phi| at y
+    seconds: float
+    gradient_steps: int
+    message: str
+
+
+def _fb(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fischer-Burmeister phi(a, b) = a + b - sqrt(a^2 + b^2) and its partial derivatives, computed stably."""
+    r = np.hypot(a, b)
+    s = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(s > 0, 2.0 * a * b / (s + r), s - r)
+        da = np.where(a > 0, b * b / (r * (r + a)), 1.0 - a / r)
+        db = np.where(b > 0, a * a / (r * (r + b)), 1.0 - b / r)
+    zero = r == 0
+    phi[zero] = 0.0
+    da[zero] = _C0
+    db[zero] = _C0
+    return phi, da, db
+
+
+def box_phi(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phi and its diagonal derivative parts: dPhi = Dx * dy + DF * dF (Dx, DF >= 0)."""
+    phi, dx, df = np.empty_like(y), np.empty_like(y), np.empty_like(y)
+    hl, hu = np.isfinite(lo), np.isfinite(up)
+    m = hl & ~hu
+    if m.any():
+        phi[m], dx[m], df[m] = _fb(y[m] - lo[m], f[m])
+    m = ~hl & ~hu
+    phi[m], dx[m], df[m] = f[m], 0.0, 1.0
+    m = ~hl & hu
+    if m.any():
+        p, a, b = _fb(up[m] - y[m], -f[m])
+        phi[m], dx[m], df[m] = -p, a, b
+    m = hl & hu
+    if m.any():
+        p1, a1, b1 = _fb(up[m] - y[m], -f[m])
+        p2, a2, b2 = _fb(y[m] - lo[m], -p1)
+        phi[m], dx[m], df[m] = p2, a2 + b2 * a1, b2 * b1
+    return phi, dx, df
+
+
+class BoxMCP:
+    """``F(y) = M y + c + N(y)`` on the box ``[lo, up]``; the first ``n_kept`` variables are never eliminated.
+
+    Rows of variables after ``n_kept`` must depend on other such variables only through their own
+    diagonal (true for the market model: a flow's arbitrage condition involves prices and policy
+    variables, never another flow).
+    """
+
+    def __init__(self, M: sp.csr_matrix, c: np.ndarray, lo: np.ndarray, up: np.ndarray, n_kept: int,
+                 nonlinear: NonLinear | None = None):
+        self.M, self.c, self.lo, self.up, self.n_kept = M.tocsr(), c, lo, up, n_kept
+        self.Mcsc = self.M.tocsc()
+        self.diag = self.M.diagonal()
+        self.nonlinear = nonlinear
+        self.n = c.size
+
+    def F(self, y: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+        f = self.M @ y + self.c
+        if self.nonlinear is None:
+            return f, None
+        rows, vals, jr, jc, jv = self.nonlinear(y)
+        np.add.at(f, rows, vals)
+        return f, (jr, jc, jv) if jr.size else None
+
+    def jacobian(self, jn) -> tuple[sp.csr_matrix, sp.csc_matrix]:
+        if jn is None:
+            return self.M, self.Mcsc
+        A = (self.M + sp.csr_matrix((jn[2], (jn[0], jn[1])), shape=self.M.shape)).tocsr()
+        return A, A.tocsc()
+
+    def merit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, object]:
+        f, jn = self.F(y)
+        phi, dx, df = box_phi(y, f, self.lo, self.up)
+        return phi, dx, df, jn
+
+    def newton_direction(self, phi, dx, df, A, Acsc, reg: float) -> np.ndarray:
+        """Solve ``(Dx + DF A) d = -phi`` by eliminating the diagonal block onto the kept variables."""
+        jd = dx + df * self.diag
+        kept = np.zeros(self.n, dtype=bool)
+        kept[: self.n_kept] = True
+        kept |= jd < 1e-9
+        K = np.nonzero(kept)[0]
+        E = ~kept
+        inv = np.zeros(self.n)
+        inv[E] = 1.0 / jd[E]
+        w = df * inv
+        AK = A[K]
+        AKK = AK[:, K]
+        T = AK @ sp.diags(w) @ Acsc[:, K]
+        S = sp.diags(df[K]) @ (AKK - T) + sp.diags(dx[K] + reg)
+        rhs = -phi[K] + df[K] * (AK @ (phi * inv))
+        lu = spla.splu(S.tocsc())
+        dK = lu.solve(rhs)
+        d = np.zeros(self.n)
+        d[K] = dK
+        Ad = A @ d
+        d[E] = (-phi[E] - df[E] * Ad[E]) * inv[E]
+        return d
+
+    def solve(self, y0: np.ndarray, tol: float = 1e-10, max_iter: int = 300) -> MCPSolution:
+        t0 = time.perf_counter()
+        y = y0.copy()
+        phi, dx, df, jn = self.merit(y)
+        psi = 0.5 * float(phi @ phi)
+        grad_steps = 0
+        message = "iteration limit"
+        for it in range(max_iter + 1):
+            err = float(np.max(np.abs(phi))) if phi.size else 0.0
+            if err <= tol:
+                return MCPSolution(y, True, it, err, time.perf_counter() - t0, grad_steps, "converged")
+            if it == max_iter or not np.isfinite(err) or np.max(np.abs(y)) > 1e12:
+                message = "diverged" if (not np.isfinite(err) or np.max(np.abs(y)) > 1e12) else message
+                break
+            A, Acsc = self.jacobian(jn)
+            reg = min(1e-8, max(1e-14, err))
+            try:
+                d = self.newton_direction(phi, dx, df, A, Acsc, reg)
+                ok = bool(np.all(np.isfinite(d)))
+            except RuntimeError:  # exactly singular factor
+                ok = False
+            if ok:
+                Jd = dx * d + df * (A @ d)
+                slope = float(phi @ Jd)
+                ok = slope < -1e-3 * psi
+            if not ok:
+                g = dx * phi + A.T @ (df * phi)
+                d = -g
+                slope = -float(g @ g)
+                grad_steps += 1
+            t = 1.0
+            while True:
+                y_new = y + t * d
+                phi_n, dx_n, df_n, jn_n = self.merit(y_new)
+                psi_n = 0.5 * float(phi_n @ phi_n)
+                if psi_n <= psi + 1e-4 * t * slope or t < 1e-12:
+                    break
+                t *= 0.5
+            if t < 1e-12 and psi_n > psi:
+                message = "line search failed"
+                break
+            y, phi, dx, df, jn, psi = y_new, phi_n, dx_n, df_n, jn_n, psi_n
+        err = float(np.max(np.abs(phi))) if phi.size else 0.0
+        return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message)

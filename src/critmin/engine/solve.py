@@ -1,0 +1,108 @@
+"""``critmin.solve``: scenario -> MCP -> Newton -> tables -> certificate -> Result."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from critmin.engine.certificate import TOLERANCE, certify
+from critmin.engine.mcp import BoxMCP
+from critmin.engine.model import Model, build
+from critmin.engine.policies import account
+from critmin.engine.result import Result
+from critmin.engine.tables import Solution, market_tables
+from critmin.engine.welfare import welfare
+from critmin.errors import ScenarioError, SolverError
+from critmin.scenario.loader import load_scenario
+from critmin.scenario.schema import Scenario
+
+#: Newton stops when max |Phi| (scaled units) is below this; far below the certificate's TOLERANCE.
+SOLVER_TOL = 1e-10
+
+
+def _keys(model: Model) -> dict[str, np.ndarray]:
+    """Stable keys of the warm-startable blocks (markets, entries, arcs) on the region x product grid."""
+    nR, nK = len(model.scenario.regions), len(model.scenario.products)
+    return {
+        "p": model.mkt_region * nK + model.mkt_product,
+        "q": model.sup_entry, "d": model.dem_entry, "z": model.proc_entry,
+        "x": (model.arc_k * nR + model.arc_i) * nR + model.arc_j,
+    }
+
+
+def _start(model: Model, warm: Result | None) -> np.ndarray:
+    """Cold start: every price at half the price scale, quantities zero; warm start: match by key."""
+    y = np.zeros(model.n)
+    y[model.block("p")] = 0.5
+    sc = model.scenario
+    if warm is None or warm.state.get("ids") != (tuple(sc.region_ids), tuple(sc.product_ids)):
+        return y
+    old_keys, old_vals = warm.state["keys"], warm.state["values"]
+    for b, keys in _keys(model).items():
+        ok, ov = old_keys[b], old_vals[b]
+        if ok.size == 0 or keys.size == 0:
+            continue
+        order = np.argsort(ok)
+        pos = np.clip(np.searchsorted(ok[order], keys), 0, ok.size - 1)
+        hit = ok[order][pos] == keys
+        seg = y[model.block(b)]
+        seg[hit] = ov[order][pos][hit] / model.colscale[model.block(b)][hit]
+    return y
+
+
+def _infeasible_sinks(model: Model) -> bool:
+    """True when no supply/processing/trade plan within capacities, bans and quotas meets the fixed sinks."""
+    if not (model.sink > 0).any():
+        return False
+    cols = np.r_[model.block("q"), model.block("z"), model.block("x")]
+    rows = np.r_[model.block("p"), model.block("lam")]
+    A = model.M[rows][:, cols]
+    res = linprog(np.zeros(cols.size), A_ub=-A, b_ub=model.c[rows],
+                  bounds=list(zip(model.lower[cols], np.where(np.isinf(model.upper[cols]), None, model.upper[cols]))),
+                  method="highs")
+    return res.status == 2
+
+
+def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Result | None = None,
+          max_iter: int = 300) -> Result:
+    """Compute and certify the market equilibrium of ``scenario`` (a Scenario, a path or a dict).
+
+    ``warm_start``: a previous Result on the same regions and products; its prices, quantities
+    and flows start the Newton iteration (useful when re-solving after a policy change).
+    """
+    t0 = time.perf_counter()
+    sc = load_scenario(scenario)
+    model = build(sc)
+    mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear)
+    sol = mcp.solve(_start(model, warm_start), tol=SOLVER_TOL, max_iter=max_iter)
+    if not sol.converged:
+        if _infeasible_sinks(model):
+            raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met by any supply, "
+                                "processing and trade within capacities, bans and quotas")
+        raise SolverError(f"{sc.source}: no equilibrium found ({sol.message} after {sol.iterations} Newton iterations, "
+                          f"merit {sol.merit:.3g})")
+    solution = Solution(model, sol.y)
+    tables = market_tables(solution)
+    tables["policies"], tables["policy_details"], gov, rent = account(model, solution)
+    cert = certify(sc, tables, model.P, model.Q)
+    if not cert.residual <= TOLERANCE:
+        if _infeasible_sinks(model):
+            raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met")
+        raise SolverError(f"{sc.source}: equilibrium certificate failed: residual {cert.residual:.3g} > tolerance "
+                          f"{TOLERANCE:g} (worst condition: {cert.worst})")
+    keys = _keys(model)
+    state = {"ids": (tuple(sc.region_ids), tuple(sc.product_ids)), "keys": keys,
+             "values": {b: solution[b].copy() for b in keys}}
+    return Result(
+        scenario=sc.name, status="optimal", **tables, welfare=welfare(model, solution, gov, rent),
+        residual=cert.residual, tolerance=TOLERANCE, worst_condition=cert.worst,
+        solver={"method": "semismooth Newton (Fischer-Burmeister), Schur complement on prices", "iterations": sol.iterations,
+                "gradient_steps": sol.gradient_steps, "merit": sol.merit, "variables": model.n,
+                "seconds": time.perf_counter() - t0},
+        state=state,
+    )
+

@@ -1,0 +1,86 @@
+"""Cross-reference checks a schema cannot express: unknown ids, bloc clashes, cyclic inputs.
+
+Each failure is an :class:`~critmin.errors.InputFileError` naming the file, the field path
+(``supply[3].region``) and the bad value.
+"""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+
+from critmin.errors import InputFileError, UnknownChoiceError
+from critmin.scenario.schema import Scenario
+from critmin.scenario.selectors import resolve
+
+
+def _unique(ids: list[str], field: str, src: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(ids):
+        if v in seen:
+            raise InputFileError(src, "duplicate id", f"{field}[{i}].id", v)
+        seen.add(v)
+
+
+def product_order(sc: Scenario) -> list[str]:
+    """Products with every input before the products made from it; cyclic inputs raise."""
+    graph = {p.id: set(p.inputs) for p in sc.products}
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError as err:
+        cycle = " -> ".join(str(c) for c in err.args[1])
+        raise InputFileError(sc.source, f"cyclic product inputs ({cycle})", "products", cycle) from None
+
+
+def check(sc: Scenario) -> None:
+    """Raise InputFileError for the first reference that does not resolve."""
+    src = sc.source
+    regions, products = sc.region_ids, sc.product_ids
+    _unique(regions, "regions", src)
+    _unique(products, "products", src)
+    for bloc, members in sc.blocs.items():
+        if bloc in regions or bloc == "*" or bloc.startswith("not "):
+            raise InputFileError(src, "a bloc id must differ from every region id and from '*' / 'not ...'", f"blocs.{bloc}", bloc)
+        for i, m in enumerate(members):
+            if m not in regions:
+                raise InputFileError(src, f"unknown region; regions are {', '.join(regions)}", f"blocs.{bloc}[{i}]", m)
+    for i, p in enumerate(sc.products):
+        for inp in p.inputs:
+            if inp not in products:
+                raise InputFileError(src, "unknown input product", f"products[{i}].inputs", inp)
+    product_order(sc)
+    has_inputs = {p.id for p in sc.products if p.inputs}
+    for field in ("supply", "demand", "processing"):
+        for i, entry in enumerate(getattr(sc, field)):
+            if entry.region not in regions:
+                raise InputFileError(src, f"unknown region; regions are {', '.join(regions)}", f"{field}[{i}].region", entry.region)
+            if entry.product not in products:
+                raise InputFileError(src, f"unknown product; products are {', '.join(products)}", f"{field}[{i}].product", entry.product)
+            if field == "processing" and entry.product not in has_inputs:
+                raise InputFileError(src, "product has no inputs to process (give it 'inputs' or use supply)", f"processing[{i}].product", entry.product)
+    for i, t in enumerate(sc.transport):
+        _selectors(sc, f"transport[{i}]", {"product": t.product, "origin": t.origin, "destination": t.destination})
+    for i, pol in enumerate(sc.policies):
+        where = f"policies[{i}]"
+        if pol.kind == "stockpile":
+            if pol.region not in regions:
+                raise InputFileError(src, "unknown region", f"{where}.region", pol.region)
+            if pol.product not in products:
+                raise InputFileError(src, "unknown product", f"{where}.product", pol.product)
+        elif pol.kind == "price_floor":
+            _selectors(sc, where, {"product": pol.product, "scope": pol.scope})
+        else:
+            fields = {"product": pol.product, "origin": pol.origin, "destination": pol.destination}
+            if getattr(pol, "exempt", None) is not None:
+                fields["exempt"] = pol.exempt
+            _selectors(sc, where, fields)
+
+
+def _selectors(sc: Scenario, where: str, fields: dict[str, object]) -> None:
+    for name, sel in fields.items():
+        try:
+            if name == "product":
+                resolve(sel, sc.product_ids, what="product")  # type: ignore[arg-type]
+            else:
+                resolve(sel, sc.region_ids, sc.blocs, what="region or bloc")  # type: ignore[arg-type]
+        except UnknownChoiceError as err:
+            raise InputFileError(sc.source, str(err), f"{where}.{name}", err.value) from None
