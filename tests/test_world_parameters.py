@@ -29,6 +29,8 @@ HISTORY = ROOT / "docs" / "history" / "observed.csv"
 needs_raw = pytest.mark.skipif(not (RAW / "lithium-deposits" / "Deposit.csv").is_file(),
                                reason="raw data ../shared/data not present")
 MINERALS = {"rare_earths", "lithium", "graphite", "cobalt", "gallium"}
+#: Minerals of the history episodes, beyond the five of the world model.
+HISTORY_MINERALS = {"germanium", "antimony"}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +65,9 @@ def test_units_are_known_and_assumptions_are_estimates(tables):
 
 
 def test_every_mineral_has_links_and_four_elasticities_of_the_right_sign(tables):
-    assert set(tables["input_coefficients"]["mineral"]) == MINERALS
+    assert set(tables["input_coefficients"]["mineral"]) == MINERALS | HISTORY_MINERALS
     ela = tables["elasticities"]
-    for mineral in MINERALS:
+    for mineral in MINERALS | HISTORY_MINERALS:
         rows = ela[ela["mineral"] == mineral]
         assert {(s, h) for s, h in zip(rows["side"], rows["horizon"])} >= {
             ("supply", "short"), ("supply", "long"), ("demand", "short"), ("demand", "long")}
@@ -94,6 +96,17 @@ def test_stoichiometric_factors_by_hand(tables):
     # Nd2O3 per 2 Nd: (2*144.24 + 3*15.999) / (2*144.24) = 1.16638
     assert value(tables, "ndpr_oxide_per_metal") == pytest.approx(
         0.75 * 1.16638 + 0.25 * (6 * 140.91 + 11 * 15.999) / (6 * 140.91), rel=1e-3)
+
+
+def test_content_factors_match_usgs_and_stoichiometry(tables):
+    # USGS MCS 2026 germanium footnote 1: GeO2 multiplied by 69% for Ge content;
+    # by hand Ge/GeO2 = 72.630 / (72.630 + 2*15.999) = 0.6942.
+    assert value(tables, "ge_content_of_geo2") == 0.69
+    assert 72.630 / (72.630 + 2 * 15.999) == pytest.approx(0.69, abs=0.005)
+    # 2*121.76 / (2*121.76 + 3*15.999) = 0.8354
+    assert value(tables, "sb_content_of_sb2o3") == pytest.approx(0.8354, abs=1e-4)
+    # 1.05 t Co per t refined / 0.30 Co in hydroxide (Fastmarkets spec) = 3.5 t hydroxide
+    assert value(tables, "hydroxide_per_refined_cobalt") == pytest.approx(3.5, rel=1e-3)
 
 
 def test_derived_coefficients_follow_from_their_inputs(tables):
