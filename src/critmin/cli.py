@@ -18,24 +18,16 @@ register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``critmin`` script."""
+    """Entry point of the ``critmin`` script.
+
+    Typer/click handle usage errors themselves (standalone mode: message and exit code 2);
+    our own user errors propagate out of the command and are reported here on one line.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
     except CritminError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as err:  # click usage errors arrive here in non-standalone mode
-        from click.exceptions import ClickException
-
-        if isinstance(err, ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
