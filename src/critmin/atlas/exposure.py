@@ -22,37 +22,36 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from critmin.atlas.tables import NoDataError, StageView, stage_row, stage_view
+from critmin.atlas.tables import StageView, stage_row, stage_view, years
 from critmin.atlas.trade import direct_exposure, import_sources
 
 
 @dataclass(frozen=True)
 class StageExposure:
-    """Exposure through imports at one traded stage; shares in 0-1."""
+    """Exposure through imports at one traded stage; shares in 0-1.
+
+    ``chain`` and ``chain_high`` are None (with ``note``) when the year has no world mine
+    production to attribute upstream origins; ``direct`` is always given.
+    """
 
     stage: str
     year: int
     basis: str
     total_imports: float
     direct: float
-    chain: float
+    chain: float | None
     chain_low: float
-    chain_high: float
+    chain_high: float | None
     upstream_share: float | None  # supplier's world mine share used for d_os (None at the mining stage)
     origins: pd.DataFrame  # exporter, amount, share, via_supplier (share x d_os)
+    note: str | None = None
 
 
 def upstream_view(mineral: str, year: int) -> StageView | None:
-    """World mine production of the year, or None when mining has no quantities/shares that year."""
-    row = stage_row(mineral, "mining")
-    if row["coverage"] == "empty":
+    """World mine production of the year, or None when mining has no data for that year."""
+    if stage_row(mineral, "mining")["coverage"] == "empty" or int(year) not in years(mineral, "mining"):
         return None
-    try:
-        return stage_view(mineral, "mining", year)
-    except Exception as err:  # an unknown year means no upstream data: reported as None
-        if getattr(err, "field", "").startswith("year"):
-            return None
-        raise
+    return stage_view(mineral, "mining", year)
 
 
 def stage_exposure(rows: pd.DataFrame, importers: Iterable[str], supplier: str, year: int, basis: str = "value") -> StageExposure:
@@ -64,21 +63,21 @@ def stage_exposure(rows: pd.DataFrame, importers: Iterable[str], supplier: str, 
     sources = import_sources(rows, importers, year, basis=basis)
     x_s = direct_exposure(sources, supplier)
     others = sources["exporter"] != supplier
+    note = None
     if stage == "mining":
-        m_s = None
-        d = pd.Series(0.0, index=sources.index)
-        high = x_s
+        m_s, d, high = None, pd.Series(0.0, index=sources.index), x_s
     else:
         up = upstream_view(mineral, year)
         if up is None:
-            raise NoDataError(f"{mineral}: no mine production for {year}, so exposure through the chain cannot be estimated")
-        share = up.countries.set_index("iso3")["share"]
-        m_s = float(share.get(supplier, 0.0))
-        d = pd.Series(m_s, index=sources.index)
-        high = min(1.0, x_s + (float(sources.loc[others, "share"].sum()) if m_s > 0 else 0.0))
+            m_s, d, high = None, pd.Series(float("nan"), index=sources.index), None
+            note = f"no world mine production of {mineral} for {year}: exposure through the chain cannot be estimated"
+        else:
+            m_s = float(up.countries.set_index("iso3")["share"].get(supplier, 0.0))
+            d = pd.Series(m_s, index=sources.index)
+            high = min(1.0, x_s + (float(sources.loc[others, "share"].sum()) if m_s > 0 else 0.0))
     via = (sources["share"] * d).where(others, sources["share"])
-    origins = sources.assign(via_supplier=via)
     return StageExposure(
         stage=stage, year=int(year), basis=basis, total_imports=float(sources["amount"].sum()),
-        direct=x_s, chain=float(via.sum()), chain_low=x_s, chain_high=high, upstream_share=m_s, origins=origins,
+        direct=x_s, chain=None if note else float(via.sum()), chain_low=x_s, chain_high=high,
+        upstream_share=m_s, origins=sources.assign(via_supplier=via), note=note,
     )

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.atlas.balance import balance, bloc_share
-from critmin.atlas.concentration import hhi, hhi_bounds, shares, top_shares
-from critmin.atlas.exposure import stage_exposure
+from critmin.atlas.concentration import OTHER, hhi, hhi_bounds, shares, top_shares
+from critmin.atlas.exposure import stage_exposure, upstream_view
 from critmin.atlas.geopolrisk import geopolrisk
-from critmin.atlas.tables import NoDataError, check_country, check_mineral, minerals, names, stage_row, stage_view, years
-from critmin.atlas.trade import check_trade_year, mineral_flows, trade_years
+from critmin.atlas.tables import (
+    NoDataError, check_country, check_mineral, load, minerals, names, source_list, stage_row, stage_view, years,
+)
+from critmin.atlas.trade import UNIT, check_trade_year, mineral_flows, trade_years
 
 
 def group(selector: str, blocs_file: Path | None = None) -> tuple[str, list[str]]:
@@ -51,12 +53,15 @@ def concentration(view) -> dict:
 
 def bloc_figures(view, bloc_id: str, members: list[str]) -> dict:
     """Bloc share of world output and, where units allow, its balance (else the reason)."""
-    out: dict = {"id": bloc_id, "members": members, "share": None, "self_sufficiency": None,
+    out: dict = {"id": bloc_id, "members": members, "share": None, "share_high": None, "self_sufficiency": None,
                  "net_import_reliance": None, "balance": None, "note": None}
     if view.countries.empty:
         out["note"] = f"no data: coverage '{view.coverage}'"
         return out
     out["share"] = bloc_share(view, members)
+    other = view.countries.loc[view.countries["iso3"] == OTHER, "share"]
+    # members not itemised by the source may hide in the residual row: the share's upper bound
+    out["share_high"] = out["share"] + (float(other.iloc[0]) if not other.empty else 0.0)
     try:
         b = balance(view, members)
     except NoDataError as err:
@@ -67,8 +72,11 @@ def bloc_figures(view, bloc_id: str, members: list[str]) -> dict:
     return out
 
 
-def atlas(mineral: str, stage: str, year: int, bloc: str | None = None, blocs_file: Path | None = None) -> dict:
-    """The ``critmin atlas`` object: one mineral, stage and year."""
+def atlas(mineral: str, stage: str, year: int | None = None, bloc: str | None = None, blocs_file: Path | None = None) -> dict:
+    """The ``critmin atlas`` object: one mineral, stage and year (default: the latest with data)."""
+    if year is None:
+        check_mineral(mineral)
+        year = latest_year(mineral, stage) or 0  # an empty stage has no year; its view says so
     view = stage_view(mineral, stage, year)
     out = {
         "mineral": view.mineral, "stage": view.stage, "year": view.year, "coverage": view.coverage,
@@ -89,41 +97,74 @@ def latest_year(mineral: str, stage: str) -> int | None:
     return found[-1] if found else None
 
 
+def stage_exposures(rows: pd.DataFrame, members: list[str], supplier: str, year: int, basis: str) -> list[dict]:
+    """Per traded stage of ``rows``: direct and chain exposure, or a note saying why not."""
+    out = []
+    for stage in sorted(rows["stage"].unique()):
+        part = rows[rows["stage"] == stage]
+        try:
+            e = stage_exposure(part, members, supplier, year, basis=basis)
+        except NoDataError as err:
+            out.append({"stage": stage, "note": str(err)})
+            continue
+        out.append({
+            "stage": e.stage, "basis": e.basis, "total_imports": e.total_imports, "unit": UNIT[basis],
+            "direct": e.direct, "chain": e.chain, "chain_low": e.chain_low, "chain_high": e.chain_high,
+            "supplier_mine_share": e.upstream_share, "hs6": sorted(str(h) for h in part["hs6"].unique()),
+            "origins": e.origins, "note": e.note,
+        })
+    return out
+
+
+def supply_risk(mineral: str, rows: pd.DataFrame, members: list[str], year: int) -> dict:
+    """GeoPolRisk of the group, or a note when the year has no world mine production."""
+    mining = upstream_view(mineral, year)
+    if mining is None or mining.coverage != "quantities":
+        return {"note": f"no world mine production of {mineral} for {year}: GeoPolRisk needs its HHI"}
+    g = geopolrisk(mining, rows, members)
+    return {k: v for k, v in asdict(g).items() if k not in ("importers", "mineral")}
+
+
 def exposure(importer: str, supplier: str, mineral: str, year: int | None = None, basis: str = "value",
              blocs_file: Path | None = None) -> dict:
     """The ``critmin exposure`` object: per traded stage, direct and chain exposure; GeoPolRisk."""
     check_mineral(mineral)
     label, members = group(importer, blocs_file)
-    supplier_code = check_country(supplier)
+    supplier = check_country(supplier)
     rows = mineral_flows(mineral)
     year = trade_years(rows)[-1] if year is None else check_trade_year(rows, year)
-    stages = []
-    for stage in sorted(rows["stage"].unique()):
-        part = rows[rows["stage"] == stage]
+    up = upstream_view(mineral, year)
+    used = rows[(rows["year"] == year) & rows["importer"].isin(members)]
+    return {
+        "importer": label, "members": members, "supplier": supplier, "mineral": mineral, "year": year,
+        "stages": stage_exposures(rows, members, supplier, year, basis),
+        "geopolrisk": supply_risk(mineral, rows, members, year),
+        "sources": source_list(used) + ([] if up is None else up.sources)
+        + source_list(load("governance").query("year == @year")),
+    }
+
+
+def imports_overview(bloc: str = "forge", supplier: str = "CHN") -> pd.DataFrame:
+    """Per traded mineral and stage, latest BACI year: the bloc's largest outside supplier, its
+    exposure to ``supplier`` (direct and through the chain) and its GeoPolRisk score."""
+    label, members = group(bloc)
+    supplier = check_country(supplier)
+    out = []
+    for mineral in minerals():
         try:
-            e = stage_exposure(part, members, supplier_code, year, basis=basis)
-        except NoDataError as err:
-            stages.append({"stage": stage, "note": str(err)})
+            rows = mineral_flows(mineral)
+        except NoDataError:
             continue
-        stages.append({
-            "stage": e.stage, "basis": e.basis, "total_imports": e.total_imports,
-            "unit": "thousand USD" if basis == "value" else "t (gross weight)", "direct": e.direct,
-            "chain": e.chain, "chain_low": e.chain_low, "chain_high": e.chain_high,
-            "supplier_mine_share": e.upstream_share, "hs6": sorted(str(h) for h in part["hs6"].unique()),
-            "origins": e.origins.head(10),
-        })
-    out = {"importer": label, "members": members, "supplier": supplier_code, "mineral": mineral, "year": year, "stages": stages}
-    try:
-        mining = stage_view(mineral, "mining", year)
-        g = geopolrisk(mining, rows, members)
-        out["geopolrisk"] = {k: v for k, v in asdict(g).items() if k not in ("importers", "mineral", "partners")}
-    except Exception as err:  # no mining view for that year: say so rather than fail the command
-        if not getattr(err, "field", "").startswith("year") and not isinstance(err, NoDataError):
-            raise
-        out["geopolrisk"] = {"note": f"no mine production for {mineral} in {year}: {err}"}
-    out["sources"] = [{"source": "cepii_baci", "table": "trade (docs/decisions/0005)"},
-                      {"source": "wb_wgi", "table": "governance (docs/decisions/0006)"}]
-    return out
+        year = trade_years(rows)[-1]
+        risk = supply_risk(mineral, rows, members, year).get("score")
+        for e in stage_exposures(rows, members, supplier, year, "value"):
+            if "direct" not in e:
+                continue
+            top = e["origins"].iloc[0]
+            out.append({"mineral": mineral, "stage": e["stage"], "year": year, "imports_kusd": e["total_imports"],
+                        "top_supplier": top["exporter"], "top_share": top["share"], "direct": e["direct"],
+                        "chain": e["chain"], "geopolrisk": risk})
+    return pd.DataFrame(out)
 
 
 def balance_columns(mineral: str, label: str, members: list[str]) -> dict:
@@ -156,7 +197,8 @@ def overview(bloc: str = "forge") -> pd.DataFrame:
             conc = concentration(view)
             row.update({f"{stage}_top": view.countries.iloc[0]["iso3"], f"{stage}_top_share": conc["top_share"], f"{stage}_hhi": conc["hhi"]})
             if stage == "mining":
-                row["bloc_share"] = bloc_figures(view, label, members)["share"]
+                figures = bloc_figures(view, label, members)
+                row.update(bloc_share=figures["share"], bloc_share_high=figures["share_high"])
                 row.update(balance_columns(mineral, label, members))
         rows.append(row)
     return pd.DataFrame(rows)

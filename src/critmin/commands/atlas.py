@@ -32,7 +32,7 @@ def _num(value: object, fmt: str = "{:,.0f}") -> str:
 def atlas(
     mineral: str = typer.Option(..., "--mineral", help="Mineral id, e.g. rare_earths."),
     stage: str = typer.Option("mining", "--stage", help="mining, refining, components or recycling."),
-    year: int = typer.Option(..., "--year", help="Data year."),
+    year: Optional[int] = typer.Option(None, "--year", help="Data year (default: the latest with data)."),
     bloc: Optional[str] = typer.Option(None, "--bloc", help="Bloc id or ISO3 code: its share and self-sufficiency."),
     blocs_file: Optional[Path] = BLOCS_FILE,
     as_json: bool = JSON,
@@ -57,11 +57,15 @@ def atlas(
         f"world total {_num(result['total'])}  HHI {_num(result['hhi'])}  top-1 {_pct(result['top_share'])}  "
         f"top-3 {_pct(result['top3_share'])}"
     )
+    if result["residual"]:
+        console.print(f"country rows add up to {_num(result['total'] + result['residual'])} against the published world "
+                      f"total {_num(result['total'])} (source rounding); shares are of the published total.", highlight=False)
     shown = countries.assign(share=countries["share"] * 100).rename(columns={"share": "share %"})
     console.print(rich_table(shown, floatfmt="{:,.1f}"))
     if "bloc" in result:
         b = result["bloc"]
-        console.print(f"bloc {b['id']} ({len(b['members'])} members): share of world {_pct(b['share'])}, "
+        high = f" (up to {_pct(b['share_high'])} with members hidden in ROW)" if (b["share_high"] or 0) > (b["share"] or 0) else ""
+        console.print(f"bloc {b['id']} ({len(b['members'])} members): share of world {_pct(b['share'])}{high}, "
                       f"self-sufficiency {_pct(b['self_sufficiency'])}" + (f" — {b['note']}" if b["note"] else ""))
     for s in result["sources"]:
         console.print(f"source: {s['source']} — {s['table']} ({s['licence']})", highlight=False)
@@ -124,8 +128,11 @@ def exposure(
             console.print(
                 f"{s['stage']} (HS {', '.join(s['hs6'])}; imports {_num(s['total_imports'])} {s['unit']}): "
                 f"direct {_pct(s['direct'])}, through the chain {_pct(s['chain'])} "
-                f"(bounds {_pct(s['chain_low'])}-{_pct(s['chain_high'])})"
+                f"(bounds {_pct(s['chain_low'])}-{_pct(s['chain_high'])})" + (f" — {s['note']}" if s["note"] else ""),
+                highlight=False,
             )
+            top = s["origins"].head(5)
+            console.print("  largest origins: " + ", ".join(f"{r.exporter} {_pct(r.share)}" for r in top.itertuples()), highlight=False)
         g = result["geopolrisk"]
         if "score" in g:
             console.print(f"GeoPolRisk score {g['score']:.4f} = HHI {g['hhi']:.4f} x import risk {g['import_risk']:.4f}")
@@ -135,16 +142,18 @@ def exposure(
 
 @app.command("overview")
 def overview(
-    bloc: str = typer.Option("forge", "--bloc", help="Bloc whose share and self-sufficiency are shown."),
+    bloc: str = typer.Option("forge", "--bloc", help="Bloc whose share, self-sufficiency and imports are shown."),
+    supplier: str = typer.Option("CHN", "--supplier", help="Supplier whose share of the bloc's imports is shown."),
     as_json: bool = JSON,
     as_csv: bool = CSV,
 ) -> None:
-    """Per mineral: latest year, top producer and share, HHI, and the bloc's share (embedded data)."""
+    """Per mineral: top producers, HHI, the bloc's share; then the bloc's imports and supply risk."""
+    from critmin.atlas.summary import imports_overview
     from critmin.atlas.summary import overview as build
 
-    frame = build(bloc)
+    frame, imports = build(bloc), imports_overview(bloc, supplier)
     if as_json:
-        emit_json({"bloc": bloc, "minerals": frame})
+        emit_json({"bloc": bloc, "supplier": supplier, "minerals": frame, "imports": imports})
         return
     if as_csv:
         emit_csv(frame)
@@ -156,12 +165,23 @@ def overview(
                 return "no data"
             return f"{int(r[f'{stage}_year'])} {r[f'{stage}_top']} {_pct(r[f'{stage}_top_share'])}"
 
+        ss = r.get("bloc_self_sufficiency")
         rows.append({
             "mineral": r["mineral"], "mining: top": lead("mining"), "HHI": _num(r["mining_hhi"]),
             f"{bloc} share": _pct(r.get("bloc_share")),
-            f"{bloc} self-suff.": "n/a" if pd.isna(r.get("bloc_self_sufficiency")) else f"{_pct(r['bloc_self_sufficiency'])} ({int(r['balance_year'])})",
+            f"{bloc} self-suff.": "n/a" if ss is None or pd.isna(ss) else f"{_pct(ss)} ({int(r['balance_year'])})",
             "refining: top": lead("refining"), "HHI ": _num(r["refining_hhi"]),
         })
-    console.print(rich_table(pd.DataFrame(rows), title=f"critmin atlas overview (embedded data; bloc {bloc})"))
-    console.print("HHI 0-10,000 on shares of production; n/a = not computable from the embedded data "
-                  "(self-sufficiency needs trade in the production unit: see docs/atlas.md).", highlight=False)
+    console.print(rich_table(pd.DataFrame(rows), title=f"Production (embedded data; bloc {bloc})"))
+    console.print("HHI 0-10,000. n/a: not computable from the embedded data (self-sufficiency needs trade "
+                  "in the production unit; docs/atlas.md).", highlight=False)
+    shown = pd.DataFrame({
+        "mineral": imports["mineral"], "stage": imports["stage"], "year": imports["year"].astype(str),
+        "imports kUSD": imports["imports_kusd"].map(_num),
+        "top supplier": imports["top_supplier"] + " " + imports["top_share"].map(_pct),
+        f"{supplier} direct": imports["direct"].map(_pct), f"{supplier} chain": imports["chain"].map(_pct),
+        "GeoPolRisk": imports["geopolrisk"].map(lambda v: _num(v, "{:.3f}")),
+    })
+    console.print(rich_table(shown, title=f"{bloc} imports from outside the bloc (BACI, value)"))
+    console.print(f"chain: share of imports mined or refined in {supplier} (world-pool estimate); "
+                  "GeoPolRisk = HHI x governance-weighted import share (Koyamparambath et al. 2024).", highlight=False)
