@@ -14,6 +14,15 @@ from critmin.data.build import usgs
 from critmin.errors import DataError
 
 RAW = builder.default_raw()
+
+
+def run(argv: list[str]) -> int:
+    """Run the CLI as the ``critmin`` script does; return its exit code."""
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
 needs_raw = pytest.mark.skipif(RAW is None or not RAW.is_dir(),
                                reason="raw public data (../shared/data or $CRITMIN_RAW_DATA) not present")
 
@@ -100,7 +109,7 @@ def test_wrong_units_note_is_rejected(tmp_path):
 
 
 def test_cli_sources_json(capsys):
-    main(["data", "sources", "--json"])
+    assert run(["data", "sources", "--json"]) == 0
     sources = json.loads(capsys.readouterr().out)["sources"]
     by_id = {s["source"]: s for s in sources}
     assert by_id["usgs_mcs_2026"]["licence"].startswith("Public domain")
@@ -108,16 +117,14 @@ def test_cli_sources_json(capsys):
 
 
 def test_cli_sources_csv(capsys):
-    main(["data", "sources", "--csv"])
+    assert run(["data", "sources", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("source,title,publisher,source_year,licence")
     assert any(line.startswith("wmd_2026,") for line in lines)
 
 
 def test_cli_build_bad_raw_is_one_line_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["data", "build", "--raw", str(tmp_path / "absent"), "--out", str(tmp_path / "out")])
-    assert exit_info.value.code == DataError.exit_code
+    assert run(["data", "build", "--raw", str(tmp_path / "absent"), "--out", str(tmp_path / "out")]) == DataError.exit_code
     err = capsys.readouterr().err
     assert err.strip() == f"error: raw data directory not found: {tmp_path / 'absent'}"
     assert not (tmp_path / "out").exists()
@@ -125,10 +132,35 @@ def test_cli_build_bad_raw_is_one_line_error(tmp_path, capsys):
 
 @needs_raw
 def test_cli_build_check(tmp_path, capsys):
-    main(["data", "build", "--check"])
+    assert run(["data", "build", "--check"]) == 0
     assert "identical" in capsys.readouterr().out
     (tmp_path / "minerals.csv").write_text("tampered\n")
-    with pytest.raises(SystemExit) as exit_info:
-        main(["data", "build", "--check", "--out", str(tmp_path)])
-    assert exit_info.value.code == DataError.exit_code
+    assert run(["data", "build", "--check", "--out", str(tmp_path)]) == DataError.exit_code
     assert "minerals.csv" in capsys.readouterr().err
+
+
+def test_cli_tables_and_validate(capsys):
+    assert run(["data", "tables", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert listing["data_version"] == data.data_version()
+    rows = {t["table"]: t["rows"] for t in listing["tables"]}
+    assert rows["production"] == len(data.load("production"))
+    assert run(["data", "validate"]) == 0
+    assert "passes every check" in capsys.readouterr().out
+
+
+def test_cli_validate_reports_a_broken_table_in_one_line(monkeypatch, capsys):
+    import critmin.data.store as store
+
+    real = store._read
+
+    def tampered(name):
+        frame = real(name).copy()
+        if name == "production":
+            frame.loc[frame.index[0], "quantity"] = -1.0
+        return frame
+
+    monkeypatch.setattr(store, "_read", tampered)
+    assert run(["data", "validate"]) == DataError.exit_code
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "column 'quantity'" in err and "is negative" in err

@@ -55,3 +55,28 @@ def sources(
     else:
         console.print(rich_table(frame[["source", "title", "publisher", "source_year", "licence"]],
                                  title="Sources of the embedded dataset", floatfmt="{:g}"))
+
+
+@data_app.command("tables")
+def tables(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The embedded tables with their row counts and the dataset version."""
+    import pandas as pd
+
+    from critmin.data.store import data_version, manifest
+
+    entries = manifest()["tables"]
+    frame = pd.DataFrame([{"table": name, "file": e["file"], "rows": e["rows"]} for name, e in sorted(entries.items())])
+    if as_json:
+        emit_json({"data_version": data_version(), "tables": frame})
+    else:
+        console.print(rich_table(frame, title=f"Embedded dataset {data_version()}", floatfmt="{:,.0f}"))
+
+
+@data_app.command("validate")
+def validate() -> None:
+    """Validate the embedded dataset (the checks of the build; exit 3 on any violation)."""
+    from critmin.data.store import data_version
+    from critmin.data.validate import validate_embedded
+
+    validate_embedded()
+    console.print(f"valid: embedded dataset {data_version()} passes every check")
