@@ -1,0 +1,130 @@
+"""Products per stage for each mineral of the world model, and how each maps onto the data.
+
+A chain lists the model products of one mineral from mine to the last stage with data. Every
+figure a chain uses is looked up by id in the parameter tables
+(:mod:`critmin.world.parameters`) or the embedded dataset, never typed here; this module only
+says *which* row to use and why (docs/decisions/0023-world-chains-and-observed-year.md).
+
+Which stages a mineral gets is decided by what the dataset can observe per country:
+
+- ``graphite``: one stage. Mine output (USGS, gross weight of natural graphite) and BACI trade of
+  HS 250410/250490 (gross weight) are in the same unit, so apparent consumption is direct.
+- ``lithium``: mine output (t Li content) -> lithium chemicals (t LCE; carbonate plus hydroxide
+  converted with ``lioh_per_lce``). Refining location from ``refining_routes.csv``.
+- ``rare_earths``: concentrate (t REO) -> NdPr oxide. The whole concentrate is charged to NdPr
+  (``treo_per_ndpr_oxide``, with the separation margin derived on the same basis), which avoids
+  double counting the joint products because NdPr is the only separated product modelled.
+  Refining location from the dataset's ``stage_shares`` (IEA, refined rare earths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TradeCode:
+    """A BACI HS6 basket counted towards a model product.
+
+    ``basis`` is ``quantity`` (gross tonnes x ``factor``, the parameter id ``factor_parameter``
+    gives the factor as its reciprocal when ``reciprocal``) or ``value`` (thousand USD x 1000 /
+    the product's observed price: tonnes of product-equivalent, used for mixed baskets).
+    """
+
+    hs6: str
+    basis: str = "quantity"
+    factor_parameter: str | None = None
+    reciprocal: bool = False
+
+
+@dataclass(frozen=True)
+class ChainProduct:
+    """One model product: a stage of a mineral's chain."""
+
+    id: str
+    mineral: str
+    stage: str
+    name: str
+    unit: str
+    #: input product id -> parameter id in input_coefficients (units of input per unit of this)
+    inputs: dict[str, str] = field(default_factory=dict)
+    #: invert the input coefficient (the table row is output per input, e.g. t LCE per t Li)
+    invert_input: bool = False
+    #: dataset ``prices.product`` of the observed price (None: derived through the chain)
+    price_product: str | None = None
+    #: conversion_costs parameter id giving the processing margin (products with inputs)
+    margin_parameter: str | None = None
+    #: elasticities.csv product whose rows apply (supply and demand)
+    elasticity_product: str = ""
+    #: trade_costs.csv parameter id of the freight share of value
+    freight_parameter: str = ""
+    trade: tuple[TradeCode, ...] = ()
+    #: where output by country comes from: ``production`` (dataset, mining stage), ``shares``
+    #: (dataset stage_shares x output implied by the mined input), ``routes`` (refining_routes.csv)
+    location: str = "production"
+    #: final demand at this stage
+    demand: bool = False
+
+
+CHAINS: dict[str, tuple[ChainProduct, ...]] = {
+    "graphite": (
+        ChainProduct(
+            id="natural_graphite", mineral="graphite", stage="mining", name="Natural graphite",
+            unit="t", price_product="graphite_flake", elasticity_product="spherical_graphite",
+            freight_parameter="freight_share_bulk_concentrates",
+            trade=(TradeCode("250410"), TradeCode("250490")), demand=True,
+        ),
+    ),
+    "lithium": (
+        ChainProduct(
+            id="lithium_mine", mineral="lithium", stage="mining", name="Lithium in mine output",
+            unit="t Li", elasticity_product="lithium_carbonate",
+            freight_parameter="freight_share_bulk_concentrates",
+        ),
+        ChainProduct(
+            id="lithium_chemicals", mineral="lithium", stage="refining",
+            name="Lithium chemicals (carbonate and hydroxide)", unit="t LCE",
+            inputs={"lithium_mine": "lce_per_li"}, invert_input=True,
+            price_product="lithium_carbonate", margin_parameter="spodumene_to_carbonate_margin_2025",
+            elasticity_product="lithium_carbonate", freight_parameter="freight_share_refined_products",
+            trade=(TradeCode("283691"), TradeCode("282520", factor_parameter="lioh_per_lce", reciprocal=True)),
+            location="routes", demand=True,
+        ),
+    ),
+    "rare_earths": (
+        ChainProduct(
+            id="re_concentrate", mineral="rare_earths", stage="mining", name="Rare-earth concentrate",
+            unit="t REO", elasticity_product="ndpr_oxide", freight_parameter="freight_share_bulk_concentrates",
+        ),
+        ChainProduct(
+            id="ndpr_oxide", mineral="rare_earths", stage="refining", name="NdPr oxide", unit="t",
+            inputs={"re_concentrate": "treo_per_ndpr_oxide"}, price_product="ndpr_oxide",
+            margin_parameter="concentrate_to_ndpr_oxide_margin_2024q2", elasticity_product="ndpr_oxide",
+            freight_parameter="freight_share_refined_products",
+            trade=(TradeCode("284690", basis="value"), TradeCode("280530", basis="value")),
+            location="shares", demand=True,
+        ),
+    ),
+}
+
+#: Minerals the dataset cannot calibrate by region, and why (a clear error if requested).
+NOT_CALIBRATABLE: dict[str, str] = {
+    "gallium": "the dataset has no bilateral gallium trade (BACI HS92 raw file has no gallium code), so apparent "
+    "consumption by region cannot be observed",
+    "cobalt": "cobalt trade is only in mixed baskets (HS 282200, 810510: hydroxide intermediates, refined metal and "
+    "scrap together) and refining by country is published only as China's 2017 share, so neither the refining "
+    "location nor a content-consistent consumption can be observed",
+}
+
+#: The default world (issue 4 lists gallium and cobalt too; see NOT_CALIBRATABLE).
+DEFAULT_MINERALS: tuple[str, ...] = ("rare_earths", "lithium", "graphite")
+
+
+def chain(mineral: str) -> tuple[ChainProduct, ...]:
+    """The products of ``mineral`` (KeyError for minerals without a chain; callers check first)."""
+    return CHAINS[mineral]
+
+
+def final_product(mineral: str) -> ChainProduct:
+    """The last stage of a chain: the product that carries final demand and the observed price."""
+    return CHAINS[mineral][-1]

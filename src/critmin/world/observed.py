@@ -1,0 +1,286 @@
+"""The observed year per region and product, made consistent enough to be an equilibrium.
+
+From the embedded dataset (production, stage_shares, trade, prices, bloc_members) and the
+parameter tables: production by country and stage, processing output and input use, net
+bilateral flows (content units), apparent consumption and a price per region. Countries are
+grouped into model regions (:mod:`critmin.world.regions`), trade is netted and reconciled and
+carried by a forest (:mod:`critmin.world.flows`). Regional prices follow from the reference
+price: net exporters pay the published price, net importers add the freight share of value.
+See docs/decisions/0023-world-chains-and-observed-year.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from critmin.data.store import load
+from critmin.errors import DataError, UnknownChoiceError
+from critmin.world import flows as fl
+from critmin.world import regions as rg
+from critmin.world.chains import ChainProduct, chain
+from critmin.world.parameters import parameter
+
+#: Consumption below this share of world output is rounding left by reconciliation: set to zero.
+TINY = 1e-7
+#: How far (years) stage shares may be from the world year; farther is an error.
+SHARES_MAX_GAP = 2
+
+
+@dataclass
+class Observed:
+    """The calibration target. Tables are tidy DataFrames keyed by region and product."""
+
+    year: int
+    products: list[ChainProduct]
+    regions: list[str]
+    region_names: dict[str, str]
+    mapping: dict[str, str]
+    blocs: dict[str, list[str]]
+    #: region, product, production, processing, input_use, consumption (model units)
+    quantities: pd.DataFrame
+    #: product, origin, destination, quantity: net observed trade after reconciliation
+    trade: pd.DataFrame
+    #: product, origin, destination, quantity: the calibrated (forest) flows
+    flows: pd.DataFrame
+    #: region, product, price (USD per model unit)
+    prices: pd.DataFrame
+    #: product -> reference price (exporters' price) and freight share of value
+    reference_price: dict[str, float]
+    freight: dict[str, float]
+    #: product -> {input product: units of input per unit}
+    coefficients: dict[str, dict[str, float]]
+    #: product, region, removed: exports removed by reconciliation (model units)
+    reconciliation: pd.DataFrame
+    #: where every number came from: one row per input used
+    provenance: list[dict] = field(default_factory=list)
+
+
+def _routes() -> pd.DataFrame:
+    path = Path(str(resources.files("critmin.world").joinpath("refining_routes.csv")))
+    frame = pd.read_csv(path, dtype={"origin": str, "destination": str}, keep_default_na=False)
+    bad = frame[(frame["share"] < 0) | (frame["share"] > 1)]
+    if not bad.empty:
+        raise DataError(f"{path.name}: column 'share' (value {bad['share'].iloc[0]!r}): must be within 0..1")
+    return frame
+
+
+def coefficient(params: dict[str, pd.DataFrame], product: ChainProduct) -> dict[str, float]:
+    """Units of each input per unit of ``product`` (inverting rows stated the other way round)."""
+    out = {}
+    for inp, pid in product.inputs.items():
+        value = parameter(params, "input_coefficients", pid)
+        out[inp] = 1.0 / value if product.invert_input else value
+    return out
+
+
+def _year_rows(frame: pd.DataFrame, where: str, year: int, **keys) -> pd.DataFrame:
+    sel = np.ones(len(frame), dtype=bool)
+    for k, v in keys.items():
+        sel &= (frame[k] == v).to_numpy()
+    rows = frame[sel]
+    if rows.empty or year not in set(rows["year"].astype(int)):
+        years = sorted(set(rows["year"].astype(int)))
+        raise UnknownChoiceError(f"world.year for {where}", year, years)
+    return rows[rows["year"].astype(int) == year]
+
+
+def _price(prices: pd.DataFrame, product: str, year: int) -> tuple[float, dict]:
+    row = _year_rows(prices, f"price of {product}", year, product=product).iloc[0]
+    return float(row["usd_per_t"]), {"what": f"price {product} {year}", "source": row["source"], "table": row["table"]}
+
+
+def _trade(trade: pd.DataFrame, product: ChainProduct, year: int, price: float,
+           params: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Gross country flows of ``product`` in model units (origin, destination, quantity)."""
+    parts = []
+    for code in product.trade:
+        rows = trade[(trade["hs6"] == code.hs6) & (trade["year"] == year)]
+        if code.basis == "value":
+            q = rows["value_kusd"] * 1000.0 / price
+        else:
+            unit_value = rows["value_kusd"].sum() / rows["quantity_t"].sum()
+            tonnes = rows["quantity_t"].fillna(rows["value_kusd"] / unit_value)  # rows BACI left without a quantity
+            factor = 1.0
+            if code.factor_parameter:
+                factor = parameter(params, "input_coefficients", code.factor_parameter)
+                factor = 1.0 / factor if code.reciprocal else factor
+            q = tonnes * factor
+        parts.append(pd.DataFrame({"origin": rows["exporter"], "destination": rows["importer"], "quantity": q}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _output(product: ChainProduct, upstream: pd.Series, coef: float, year: int,
+            shares: pd.DataFrame, prov: list[dict]) -> pd.Series:
+    """Country output of a processed product from the mined input it uses."""
+    total = float(upstream.sum()) / coef
+    if product.location == "shares":
+        rows = shares[(shares["mineral"] == product.mineral) & (shares["stage"] == product.stage)]
+        if rows.empty:
+            raise DataError(f"stage_shares: no rows for {product.mineral} {product.stage}")
+        years = np.array(sorted(set(rows["year"].astype(int))))
+        best = int(years[np.argmin(np.abs(years - year) * 10 + (years > year))])  # nearest, earlier on ties
+        if abs(best - year) > SHARES_MAX_GAP:
+            raise UnknownChoiceError(f"world.year for {product.mineral} {product.stage} shares", year, list(years))
+        rows = rows[rows["year"].astype(int) == best]
+        share = rows.groupby("iso3")["share"].sum()
+        prov.append({"what": f"{product.id} output shares ({best})", "source": ";".join(sorted(set(rows["source"]))),
+                     "table": "stage_shares"})
+        return share / share.sum() * total
+    routes = _routes()
+    routes = routes[routes["mineral"] == product.mineral]
+    explicit = routes[routes["origin"] != "*"].set_index("origin")
+    fallback = routes[routes["origin"] == "*"]
+    out: dict[str, float] = {}
+    for origin, q in upstream.items():
+        table = explicit.loc[[origin]] if origin in explicit.index else fallback
+        if table.empty:
+            raise DataError(f"refining_routes.csv: no route for {product.mineral} from {origin}")
+        for dest, s in zip(table["destination"], table["share"]):
+            out[dest] = out.get(dest, 0.0) + float(q) * float(s) / coef
+    prov.append({"what": f"{product.id} output location", "source": "critmin assumption", "table": "refining_routes.csv"})
+    return pd.Series(out, dtype=float)
+
+
+def observe(year: int, minerals: list[str], spec_regions: str | list[str],
+            params: dict[str, pd.DataFrame]) -> Observed:
+    """Build the observed year for ``minerals`` (see the module docstring)."""
+    production, prices, trade = load("production"), load("prices"), load("trade")
+    shares_table, members_table = load("stage_shares"), load("bloc_members")
+    prov: list[dict] = []
+    products: list[ChainProduct] = []
+    country_out: dict[str, pd.Series] = {}  # production or processing output by country
+    country_use: dict[str, pd.Series] = {}  # input use by country (upstream products)
+    gross: dict[str, pd.DataFrame] = {}
+    coefs: dict[str, dict[str, float]] = {}
+    ref_price: dict[str, float] = {}
+    freight: dict[str, float] = {}
+    for mineral in minerals:
+        items = chain(mineral)
+        products.extend(items)
+        final = items[-1]
+        p0, src = _price(prices, final.price_product, year)
+        prov.append(src)
+        ref_price[final.id] = p0
+        mine = items[0]
+        rows = _year_rows(production, f"{mineral} mining production", year, mineral=mineral, stage="mining")
+        prov.append({"what": f"{mine.id} production {year}", "source": ";".join(sorted(set(rows["source"]))),
+                     "table": "production"})
+        country_out[mine.id] = rows.groupby("iso3")["quantity"].sum().astype(float)
+        for product in items:
+            freight[product.id] = parameter(params, "trade_costs", product.freight_parameter)
+        if len(items) == 2:
+            coef = coefficient(params, final)
+            coefs[final.id] = coef
+            a = coef[mine.id]
+            country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
+            country_use[mine.id] = country_out[final.id] * a
+            margin = parameter(params, "conversion_costs", final.margin_parameter)
+            ref_price[mine.id] = (p0 - margin) / a
+            if ref_price[mine.id] <= 0:
+                raise DataError(f"conversion_costs.csv: margin {final.margin_parameter} ({margin}) exceeds the price of "
+                                f"{final.id} ({p0}); the mined input would have no value")
+        if final.trade:
+            gross[final.id] = _trade(trade, final, year, p0, params)
+            prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
+                         "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
+    members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
+    mapping, kept = _regions(spec_regions, country_out, country_use, gross, members)
+    return _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, coefs,
+                      ref_price, freight, prov)
+
+
+def _shares(country_out, country_use, gross) -> pd.DataFrame:
+    parts = []
+    for pid, out in country_out.items():
+        parts.append(pd.DataFrame({"iso3": out.index, "share": (out / out.sum()).to_numpy()}))
+        if pid in gross:
+            g = gross[pid]
+            where = out.index.union(pd.Index(g["origin"].unique())).union(pd.Index(g["destination"].unique()))
+            cons = fl.balance(out.reindex(where, fill_value=0.0), fl.net_pairs(g)).clip(lower=0)
+            parts.append(pd.DataFrame({"iso3": cons.index, "share": (cons / cons.sum()).to_numpy()}))
+    for pid, use in country_use.items():
+        parts.append(pd.DataFrame({"iso3": use.index, "share": (use / use.sum()).to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _regions(spec_regions, country_out, country_use, gross, members):
+    countries = set()
+    for s in list(country_out.values()) + list(country_use.values()):
+        countries |= set(s.index)
+    for g in gross.values():
+        countries |= set(g["origin"]) | set(g["destination"])
+    known = set(load("regions")["iso3"])
+    kept = rg.choose(spec_regions, _shares(country_out, country_use, gross), known)
+    return rg.assign(countries | set(kept), kept, members), kept
+
+
+def _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, coefs, ref_price,
+               freight, prov) -> Observed:
+    region_ids = sorted(set(mapping.values()), key=lambda r: (r in rg.GROUP_NAMES, r))
+    names = load("regions").set_index("iso3")["name"].to_dict()
+    region_names = {r: rg.GROUP_NAMES.get(r, names.get(r, r)) for r in region_ids}
+    idx = pd.Index(region_ids)
+
+    def to_regions(series: pd.Series) -> pd.Series:
+        return series.groupby(series.index.map(mapping)).sum().reindex(idx, fill_value=0.0)
+
+    rows, trade_rows, flow_rows, price_rows, recon_rows = [], [], [], [], []
+    for product in products:
+        pid = product.id
+        is_mine = not product.inputs
+        output = to_regions(country_out[pid])
+        use = to_regions(country_use[pid]) if pid in country_use else pd.Series(0.0, index=idx)
+        if pid in gross:
+            g = gross[pid].assign(origin=gross[pid]["origin"].map(mapping), destination=gross[pid]["destination"].map(mapping))
+            g = g.dropna()
+            net, removed = fl.reconcile(output, fl.net_pairs(g))
+            cons = fl.balance(output, net).reindex(idx, fill_value=0.0)
+            cons[cons < TINY * float(output.sum())] = 0.0  # reconciliation leaves rounding dust
+            position = output - cons
+            trade_rows.append(net.assign(product=pid))
+            recon_rows.append(pd.DataFrame({"product": pid, "region": removed.index, "removed": removed.to_numpy()}))
+        else:
+            net = pd.DataFrame(columns=["origin", "destination", "quantity"])
+            cons = pd.Series(0.0, index=idx)
+            position = output - use
+        flows = fl.forest(position, net)
+        flow_rows.append(flows.assign(product=pid))
+        tau = freight[pid]
+        p0 = ref_price[pid]
+        price = pd.Series(p0, index=idx)
+        price[position < -fl.EPS * max(float(output.sum()), 1.0)] = p0 * (1.0 + tau)
+        price_rows.append(pd.DataFrame({"region": idx, "product": pid, "price": price.to_numpy()}))
+        rows.append(pd.DataFrame({
+            "region": idx, "product": pid,
+            "production": output.to_numpy() if is_mine else 0.0,
+            "processing": 0.0 if is_mine else output.to_numpy(),
+            "input_use": use.to_numpy(), "consumption": cons.to_numpy()}))
+    quantities = pd.concat(rows, ignore_index=True)
+    prices = pd.concat(price_rows, ignore_index=True)
+    _check_margins(products, prices, coefs)
+    cols = ["product", "origin", "destination", "quantity"]
+    return Observed(
+        year=year, products=products, regions=region_ids, region_names=region_names, mapping=mapping,
+        blocs=rg.region_blocs(mapping, members), quantities=quantities,
+        trade=pd.concat(trade_rows, ignore_index=True)[cols] if trade_rows else pd.DataFrame(columns=cols),
+        flows=pd.concat(flow_rows, ignore_index=True)[cols], prices=prices, reference_price=ref_price,
+        freight=freight, coefficients=coefs,
+        reconciliation=pd.concat(recon_rows, ignore_index=True) if recon_rows else pd.DataFrame(columns=["product", "region", "removed"]),
+        provenance=prov,
+    )
+
+
+def _check_margins(products, prices, coefs) -> None:
+    """Processing must earn a positive margin at observed prices, or no curve can pass there."""
+    p = prices.set_index(["region", "product"])["price"]
+    for product in products:
+        for inp, a in coefs.get(product.id, {}).items():
+            margin = p.xs(product.id, level="product") - a * p.xs(inp, level="product")
+            if (margin <= 0).any():
+                region = margin.idxmin()
+                raise DataError(f"{product.id}: processing margin in {region} is {margin.min():.4g} at observed prices")
