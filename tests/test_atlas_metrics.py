@@ -65,8 +65,11 @@ def world(monkeypatch):
                 {"year": 2024, "exporter": "AAA", "importer": "JPN", "hs6": "999901", "mineral": "xmet", "stage": "refining", "value_kusd": 50.0, "quantity_t": 100.0},
                 {"year": 2024, "exporter": "DDD", "importer": "JPN", "hs6": "999901", "mineral": "xmet", "stage": "refining", "value_kusd": 30.0, "quantity_t": 50.0},
                 {"year": 2024, "exporter": "BBB", "importer": "JPN", "hs6": "999901", "mineral": "xmet", "stage": "refining", "value_kusd": 20.0, "quantity_t": 50.0},
+                # a year without mine production data
+                {"year": 2023, "exporter": "AAA", "importer": "JPN", "hs6": "999901", "mineral": "xmet", "stage": "refining", "value_kusd": 10.0, "quantity_t": 20.0},
             ]
         ),
+        "bloc_members": _frame([{"bloc": "pair", "iso3": "AAA", "joined": ""}, {"bloc": "pair", "iso3": "BBB", "joined": ""}]),
         # WGI estimates: AAA 1.0 -> (2.5-1.0)/5 = 0.3; BBB -0.5 -> (2.5+0.5)/5 = 0.6; DDD missing -> 0.5
         "governance": _frame([{"iso3": "AAA", "year": 2024, "wgi": 1.0}, {"iso3": "BBB", "year": 2024, "wgi": -0.5}]),
     }
@@ -139,6 +142,14 @@ def test_bloc_share_and_balance_by_hand(world):
     assert pair.self_sufficiency == pytest.approx(150 / 125)
 
 
+def test_bloc_share_upper_bound_and_default_year(world):
+    from critmin.atlas import summary
+
+    obj = summary.atlas("xmet", "mining", bloc="CCC")  # year defaults to the latest, 2024
+    # CCC is not itemised: its share is 0 for sure and at most the 10 % residual (ROW 10 of 100 t)
+    assert obj["year"] == 2024 and obj["bloc"]["share"] == 0.0 and obj["bloc"]["share_high"] == pytest.approx(0.1)
+
+
 def test_balance_refuses_inconsistent_units(world):
     view = tables.stage_view("xmet", "mining", 2024)
     with pytest.raises(tables.NoDataError, match="no trade data for xmet mining"):
@@ -173,6 +184,8 @@ def test_exposure_direct_and_chain_by_hand(world):
     assert b.chain == pytest.approx(0.2 + (0.5 + 0.3) * 0.3)
     d = exposure.stage_exposure(rows, ["JPN"], "DDD", 2024)  # DDD mines nothing: chain = direct
     assert (d.chain, d.chain_high) == pytest.approx((0.3, 0.3))
+    gap = exposure.stage_exposure(rows, ["JPN"], "AAA", 2023)  # no 2023 mine data: direct only, said so
+    assert gap.direct == 1.0 and gap.chain is None and gap.chain_high is None and "no world mine production" in gap.note
     ore = exposure.stage_exposure(trade.mineral_flows("graphite"), ["AAA"], "BBB", 2024)
     # ores have no upstream stage: AAA's graphite imports are 2.0 kUSD from BBB of 2.5 kUSD
     assert ore.chain == ore.direct == pytest.approx(2.0 / 2.5)
