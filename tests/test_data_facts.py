@@ -111,3 +111,24 @@ def test_every_mineral_has_four_stages_and_mining_or_refining_quantities():
     covered = stages[stages.coverage == "quantities"].groupby("mineral").size()
     required = set(minerals) - {"platinum_group_metals"}  # group used for reserves only
     assert required <= set(covered.index)
+
+
+def test_us_import_sources_rare_earths():
+    # rare-earths.json, import_sources_by_category "Rare-earth compounds and metals" (2021-24):
+    # China 71%, Malaysia 13%, Japan 5%, Estonia 5%, other 6%.
+    s = data.load("us_import_sources")
+    re_ = s[s.mineral == "rare_earths"].set_index("iso3")["share"]
+    assert re_.to_dict() == pytest.approx({"CHN": 0.71, "MYS": 0.13, "JPN": 0.05, "EST": 0.05, "ROW": 0.06})
+    sums = s.groupby(["mineral", "category"])["share"].sum()
+    assert ((sums - 1).abs() <= 0.02).all()  # whole-percent rounding (manganese ore sums to 101%)
+
+
+def test_us_net_import_reliance():
+    # cobalt.json salient statistics, net import reliance: 74% (2024), 79% (2025e);
+    # lithium.json: ">50" in 2024 (a lower bound); titanium.json: TiO2 pigment "E" (net exporter).
+    n = data.load("us_net_import_reliance").set_index(["mineral", "series", "year"])
+    assert n.loc[("cobalt", "total", 2024), "percent"] == 74
+    assert n.loc[("cobalt", "total", 2025), "estimate"]
+    assert (n.loc[("lithium", "total", 2024), ["percent", "qualifier"]] == [50.0, "lower bound"]).all()
+    pigment = n.loc[("titanium", "titanium dioxide pigment", 2024)]
+    assert pigment["qualifier"] == "net exporter" and pigment["percent"] != pigment["percent"]  # NaN

@@ -41,6 +41,8 @@ SCHEMAS: dict[str, Schema] = {
     "production_crosscheck": Schema(("mineral", "stage", "year", "iso3"), ("unit", "usgs", "wmd", "wmd_over_usgs")),
     "stage_shares": Schema(("mineral", "stage", "iso3", "year"), ("share",)),
     "reserves": Schema(("mineral", "iso3", "year"), ("quantity", "unit", "qualifier")),
+    "us_import_sources": Schema(("mineral", "category", "iso3"), ("period", "share")),
+    "us_net_import_reliance": Schema(("mineral", "series", "year"), ("percent", "qualifier", "basis")),
     "recycling_rates": Schema(("mineral", "year"), ("eol_rir", "reference_url", "note")),
     "hs_map": Schema(("hs6",), ("description", "mineral", "stage", "product")),
     "trade": Schema(("year", "exporter", "importer", "hs6"), ("mineral", "stage", "value_kusd", "quantity_t")),
@@ -52,7 +54,7 @@ SCHEMAS: dict[str, Schema] = {
 
 REQUIRED_TABLES: tuple[str, ...] = ("sources", "regions", "minerals", "products", "stages", "production", "world_totals")
 REGION_COLUMNS: tuple[str, ...] = ("iso3", "exporter", "importer")
-NON_NEGATIVE: tuple[str, ...] = ("quantity", "value_kusd", "quantity_t", "price", "usd_per_t", "tolerance", "usgs", "wmd")
+NON_NEGATIVE: tuple[str, ...] = ("quantity", "value_kusd", "quantity_t", "price", "usd_per_t", "tolerance", "usgs", "wmd", "percent")
 UNIT_INTERVAL: tuple[str, ...] = ("share", "eol_rir")
 MAX_SHOWN = 8
 

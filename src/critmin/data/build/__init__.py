@@ -22,7 +22,7 @@ from critmin.data.validate import SCHEMAS, validate
 from critmin.errors import DataError
 
 #: Builder modules, in the order their parts are concatenated.
-OWN_BUILDERS: tuple[str, ...] = ("reference", "usgs", "wmd")
+OWN_BUILDERS: tuple[str, ...] = ("reference", "usgs", "usgs_us", "wmd")
 #: Builders written by other contributors: skipped while absent, required once present.
 OTHER_BUILDERS: tuple[str, ...] = ("trade", "governance", "groupings", "literature", "lithium")
 #: Tables written gzip-compressed.

@@ -151,6 +151,7 @@ NAME_ALIASES: dict[str, str] = {
     "congo (brazzaville)": "COG",
     "korea, north": "PRK",
     "korea, republic of": "KOR",
+    "republic of korea": "KOR",
     "korea, south": "KOR",
     "cote d'ivoire": "CIV",
     "turkey": "TUR",
