@@ -1,0 +1,87 @@
+"""``build_world(spec)``: the ``world:`` section of a scenario -> a calibrated, fitted market.
+
+The spec is ``{year, minerals: list | 'all', regions: 'auto' | list, elasticities: 'default' |
+{horizon, overrides}}``. The result carries ``market`` (the scenario fields of issue 3, to be
+merged with a scenario's ``policies``), ``observed`` (the calibration target) and, after
+:meth:`WorldMarket.fit` (run by default), ``calibration`` and the baseline ``result``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from critmin.errors import InputFileError, UnknownChoiceError
+from critmin.world import fit as fitting
+from critmin.world.calibrate import Elasticities, market
+from critmin.world.chains import CHAINS, DEFAULT_MINERALS, NOT_CALIBRATABLE
+from critmin.world.observed import Observed, observe
+from critmin.world.parameters import load_parameters
+
+DEFAULT_YEAR = 2024
+SPEC_KEYS = ("year", "minerals", "regions", "elasticities")
+
+
+@dataclass
+class WorldMarket:
+    """A world market built from the dataset; ``fit`` solves its baseline and checks it."""
+
+    spec: dict[str, Any]
+    market: dict[str, Any]
+    observed: Observed
+    elasticities: Elasticities
+    calibration: pd.DataFrame | None = None
+    result: Any = field(default=None, repr=False)
+
+    def scenario(self, name: str = "world-baseline", policies: list | None = None) -> dict[str, Any]:
+        """A scenario dict: the market plus ``policies`` (none: the calibrated baseline)."""
+        return {"name": name, **self.market, "policies": list(policies or [])}
+
+    def fit(self, tolerance: float = fitting.TOLERANCE) -> pd.DataFrame:
+        """Solve the baseline, build the calibration table, raise CalibrationError on a miss."""
+        from critmin.engine import solve
+
+        self.result = solve(self.scenario())
+        self.calibration = fitting.table(self.observed, self.result)
+        fitting.check(self.calibration, tolerance)
+        return self.calibration
+
+
+def normalise(spec: dict[str, Any] | None) -> dict[str, Any]:
+    """Fill defaults and check names; errors name the field (``world.<key>``) and the value."""
+    spec = dict(spec or {})
+    for key in spec:
+        if key not in SPEC_KEYS:
+            raise InputFileError("<world>", f"unknown key (valid: {', '.join(SPEC_KEYS)})", f"world.{key}")
+    year = spec.get("year", DEFAULT_YEAR)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InputFileError("<world>", "must be a year (integer)", "world.year", year)
+    minerals = spec.get("minerals", list(DEFAULT_MINERALS))
+    if minerals == "all":
+        minerals = list(CHAINS)
+    if isinstance(minerals, str) or not isinstance(minerals, list) or not minerals:
+        raise InputFileError("<world>", "must be 'all' or a non-empty list of minerals", "world.minerals", minerals)
+    for m in minerals:
+        if m in NOT_CALIBRATABLE:
+            raise InputFileError("<world>", f"{m} cannot be calibrated by region: {NOT_CALIBRATABLE[m]}", "world.minerals", m)
+        if m not in CHAINS:
+            raise UnknownChoiceError("world.minerals entry", m, list(CHAINS))
+    regions = spec.get("regions", "auto")
+    if regions != "auto" and not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
+        raise InputFileError("<world>", "must be 'auto' or a list of ISO3 codes", "world.regions", regions)
+    return {"year": year, "minerals": list(dict.fromkeys(minerals)), "regions": regions,
+            "elasticities": spec.get("elasticities", "default")}
+
+
+def build_world(spec: dict[str, Any] | None = None, *, fit: bool = True) -> WorldMarket:
+    """Build (and by default fit) the world market described by a scenario's ``world:`` section."""
+    spec = normalise(spec)
+    params = load_parameters()
+    elasticities = Elasticities(params["elasticities"], spec["elasticities"])
+    obs = observe(spec["year"], spec["minerals"], spec["regions"], params)
+    world = WorldMarket(spec=spec, market=market(obs, elasticities), observed=obs, elasticities=elasticities)
+    if fit:
+        world.fit()
+    return world

@@ -1,0 +1,128 @@
+"""The default world built from the embedded dataset: its calibration certificate, region
+grouping, provenance checks against the trade table, and clear errors for bad specs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from critmin.data.store import load
+from critmin.errors import CritminError, InputFileError, UnknownChoiceError
+from critmin.world import build_world
+from critmin.world.build import normalise
+from critmin.world.chains import DEFAULT_MINERALS
+from critmin.world.fit import CHECKED, TOLERANCE, largest
+from critmin.world.parameters import load_parameters, parameter
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world({"year": 2024, "minerals": list(DEFAULT_MINERALS), "regions": "auto"})
+
+
+def test_baseline_reproduces_observed_year(world):
+    # the calibration certificate: production, processing, consumption, calibrated flows and prices
+    cal = world.calibration
+    assert set(cal["kind"]) >= set(CHECKED) | {"trade"}
+    worst = largest(cal, 1)
+    assert abs(float(worst["relative"].iloc[0])) <= TOLERANCE
+    # and the engine's own certificate (residual within its tolerance)
+    assert world.result.residual <= world.result.tolerance
+
+
+def test_size_of_default_world(world):
+    # about 15-30 regions (issue 4 guidance); three minerals, five products
+    assert 15 <= len(world.market["regions"]) <= 30
+    assert [p["id"] for p in world.market["products"]] == [
+        "re_concentrate", "ndpr_oxide", "lithium_mine", "lithium_chemicals", "natural_graphite"]
+
+
+def test_grouping_preserves_world_totals(world):
+    # every mined tonne of the USGS MCS 2026 world tables (production, 2024) is in some region
+    prod = load("production")
+    q = world.observed.quantities.groupby("product")[["production", "processing", "consumption"]].sum()
+    for product, mineral in (("re_concentrate", "rare_earths"), ("lithium_mine", "lithium"), ("natural_graphite", "graphite")):
+        rows = prod[(prod["mineral"] == mineral) & (prod["stage"] == "mining") & (prod["year"] == 2024)]
+        assert q.loc[product, "production"] == pytest.approx(rows["quantity"].sum(), rel=1e-12)
+    # world consumption of each final product equals world output (markets clear)
+    for product in ("ndpr_oxide", "lithium_chemicals"):
+        assert q.loc[product, "consumption"] == pytest.approx(q.loc[product, "processing"], rel=1e-6)
+    assert q.loc["natural_graphite", "consumption"] == pytest.approx(q.loc["natural_graphite", "production"], rel=1e-6)
+
+
+def test_published_prices_and_derived_input_price(world):
+    obs = world.observed
+    # USGS MCS 2026 price tables, 2024: NdPr oxide 55 USD/kg, lithium carbonate 11,800 USD/t, flake 1,050 USD/t
+    assert obs.reference_price["ndpr_oxide"] == 55_000
+    assert obs.reference_price["lithium_chemicals"] == 11_800
+    assert obs.reference_price["natural_graphite"] == 1_050
+    # concentrate price through the chain: (55,000 - 21,623) / 6.306 (conversion_costs and input_coefficients rows)
+    params = load_parameters()
+    margin = parameter(params, "conversion_costs", "concentrate_to_ndpr_oxide_margin_2024q2")
+    coef = parameter(params, "input_coefficients", "treo_per_ndpr_oxide")
+    assert obs.reference_price["re_concentrate"] == pytest.approx((55_000 - margin) / coef)
+    assert obs.reference_price["re_concentrate"] == pytest.approx(5292.9, abs=0.1)  # hand computation
+
+
+def test_lithium_brine_routes_agree_with_baci_exports():
+    # refining_routes.csv assumes Chile and Argentina convert their own output; check against
+    # CEPII BACI 2024: their lithium-chemical exports in Li content are close to their mine output
+    trade = load("trade")
+    params = load_parameters()
+    li_per_lce = 1 / parameter(params, "input_coefficients", "lce_per_li")
+    lioh_per_lce = parameter(params, "input_coefficients", "lioh_per_lce")
+    t = trade[(trade["year"] == 2024)]
+    for iso3, mine in (("CHL", 48_900), ("ARG", 13_800)):  # USGS MCS 2026, t Li, 2024
+        x = t[t["exporter"] == iso3]
+        lce = x.loc[x["hs6"] == "283691", "quantity_t"].sum() + x.loc[x["hs6"] == "282520", "quantity_t"].sum() / lioh_per_lce
+        assert lce * li_per_lce == pytest.approx(mine, rel=0.15)
+
+
+def test_blocs_reach_grouped_members(world):
+    blocs = world.market["blocs"]
+    assert "REST_FORGE" in blocs["forge"] and "USA" in blocs["forge"]
+    assert "CHN" not in blocs["forge"] and "REST_WORLD" not in blocs["forge"]
+
+
+def test_scenario_merges_policies_and_solves(world):
+    from critmin.engine import solve
+
+    # a 25% tariff on NdPr oxide from China into FORGE raises the FORGE price and lowers China's
+    sc = world.scenario("tariff", [{"kind": "tariff", "product": "ndpr_oxide", "origin": "CHN", "destination": "forge",
+                                    "ad_valorem": 0.25}])
+    res = solve(sc, warm_start=world.result)
+    base = world.result
+    assert res.price("USA", "ndpr_oxide") > base.price("USA", "ndpr_oxide")
+    assert res.price("CHN", "ndpr_oxide") < base.price("CHN", "ndpr_oxide")
+
+
+def test_same_spec_same_market():
+    a = build_world({"minerals": ["graphite"]}, fit=False)
+    b = build_world({"minerals": ["graphite"]}, fit=False)
+    assert a.market == b.market
+
+
+def test_explicit_regions_are_kept_and_rest_grouped():
+    w = build_world({"minerals": ["graphite"], "regions": ["CHN", "USA", "MOZ"]})
+    assert [r["id"] for r in w.market["regions"]] == ["CHN", "MOZ", "USA", "REST_FORGE", "REST_WORLD"]
+    assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
+
+
+@pytest.mark.parametrize("spec, error, text", [
+    ({"minerals": ["unobtainium"]}, UnknownChoiceError, "unknown world.minerals entry 'unobtainium'"),
+    ({"minerals": ["gallium"]}, InputFileError, "no bilateral gallium trade"),
+    ({"year": 1990}, UnknownChoiceError, "world.year"),
+    ({"year": "2024"}, InputFileError, "world.year"),
+    ({"regions": ["CHN", "XXX"]}, UnknownChoiceError, "world.regions entry 'XXX'"),
+    ({"minerals": []}, InputFileError, "world.minerals"),
+    ({"yaer": 2024}, InputFileError, "world.yaer"),
+])
+def test_bad_spec_gives_clear_error(spec, error, text):
+    with pytest.raises(error, match=text.replace("[", "\\[").replace(".", "\\.")) as info:
+        build_world(spec, fit=False)
+    assert isinstance(info.value, CritminError)
+
+
+def test_defaults():
+    spec = normalise(None)
+    assert spec == {"year": 2024, "minerals": list(DEFAULT_MINERALS), "regions": "auto", "elasticities": "default"}
