@@ -126,3 +126,18 @@ def test_bad_spec_gives_clear_error(spec, error, text):
 def test_defaults():
     spec = normalise(None)
     assert spec == {"year": 2024, "minerals": list(DEFAULT_MINERALS), "regions": "auto", "elasticities": "default"}
+
+
+def test_expand_merges_world_into_a_scenario():
+    from critmin.engine import solve
+    from critmin.world.build import expand
+
+    data = {"name": "g", "world": {"minerals": ["graphite"]}, "blocs": {"pair": ["CHN", "USA"]},
+            "policies": [{"kind": "export_ban", "product": "natural_graphite", "origin": "CHN", "destination": "USA"}]}
+    merged, world = expand(data)
+    assert "world" not in merged and merged["blocs"]["pair"] == ["CHN", "USA"] and "forge" in merged["blocs"]
+    res = solve(merged)
+    # the ban stops the calibrated CHN->USA flow and raises the US price above the baseline
+    f = res.flows
+    assert f[(f["origin"] == "CHN") & (f["destination"] == "USA")]["quantity"].sum() == 0
+    assert res.price("USA", "natural_graphite") > world.result.price("USA", "natural_graphite")

@@ -85,3 +85,21 @@ def build_world(spec: dict[str, Any] | None = None, *, fit: bool = True) -> Worl
     if fit:
         world.fit()
     return world
+
+
+#: Scenario fields a ``world:`` section provides; a scenario's own entries are appended after them.
+MARKET_LISTS = ("products", "regions", "supply", "demand", "processing", "transport")
+
+
+def expand(data: dict[str, Any]) -> tuple[dict[str, Any], WorldMarket | None]:
+    """The hook for the scenario loader: a scenario dict with a ``world:`` section -> the same
+    dict with the world's market fields merged in (the scenario's own list entries come after
+    the world's, so its ``transport`` entries override; its ``blocs`` are added), and the world."""
+    if "world" not in data:
+        return data, None
+    world = build_world(data["world"])
+    out = {k: v for k, v in data.items() if k != "world"}
+    for key in MARKET_LISTS:
+        out[key] = list(world.market[key]) + list(data.get(key) or [])
+    out["blocs"] = {**world.market["blocs"], **(data.get("blocs") or {})}
+    return out, world
