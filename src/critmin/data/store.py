@@ -53,6 +53,8 @@ def _read(name: str) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
     if "estimate" in frame.columns:
         frame["estimate"] = frame["estimate"].astype(bool)
+    if "baci_code" in frame.columns:
+        frame["baci_code"] = frame["baci_code"].astype("Int64")
     if len(frame) != entry["rows"]:
         raise DataError(f"{path}: {len(frame)} rows, manifest says {entry['rows']}")
     return frame

@@ -192,6 +192,9 @@ NAME_OVERRIDES: dict[str, str] = {
 #: BACI special codes: numeric code -> ISO3 (490 "Other Asia, nes" is Taiwan in BACI).
 BACI_CODE_FIX: dict[int, str] = {490: "TWN"}
 
+#: BACI codes that group several territories.
+BACI_AGGREGATES: frozenset[str] = frozenset({"R20", "ZA1", "PUS"})
+
 SPECIAL_REGIONS: tuple[tuple[str, str, str], ...] = (
     ("EUU", "European Union", "union"),
     ("ROW", "Other countries (not itemised by the source)", "aggregate"),
@@ -245,8 +248,7 @@ def _regions(raw: Path) -> pd.DataFrame:
     for iso3, name in NAME_OVERRIDES.items():
         names[iso3] = name
     rows = [
-        {"iso3": iso3, "name": name, "kind": "aggregate" if iso3 in ("R20", "ZA1", "PUS") else "country",
-         "baci_code": codes.get(iso3)}
+        {"iso3": iso3, "name": name, "kind": _kind(iso3, name), "baci_code": codes.get(iso3)}
         for iso3, name in names.items()
         if iso3 not in {s[0] for s in SPECIAL_REGIONS}
     ]
@@ -258,6 +260,14 @@ def _regions(raw: Path) -> pd.DataFrame:
         frame, source="critmin", table="regions compiled from BACI country_codes.csv, WMD and WGI country lists",
         source_year=2026, licence=CRITMIN_LICENCE,
     )
+
+
+def _kind(iso3: str, name: str) -> str:
+    """``aggregate`` for BACI groupings, ``former`` for states that no longer exist (BACI names
+    them "... (...1990)"), else ``country``."""
+    if iso3 in BACI_AGGREGATES:
+        return "aggregate"
+    return "former" if "(..." in name else "country"
 
 
 def resolver(regions: pd.DataFrame):
