@@ -60,11 +60,4 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     return Tables(res.prices, res.supply, res.demand, res.processing, res.flows)
 
 
-def _engine_landed() -> bool:
-    import critmin
-
-    return hasattr(critmin, "solve") and hasattr(critmin, "load_scenario")
-
-
-# Until critmin's engine lands only the reference runs; once it has, both always run.
-SOLVERS = {"reference": reference, **({"critmin": critmin_tables} if _engine_landed() else {})}
+SOLVERS = {"reference": reference, "critmin": critmin_tables}

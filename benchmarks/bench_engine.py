@@ -40,6 +40,8 @@ FULL = [
 QUICK = [(10, 1, 6), (30, 10, 6), (60, 40, 6)]
 METHODS = ["critmin", "cvxpy-default", "cvxpy-clarabel"]
 SEED = 2026
+#: Once a method has spent this long on one market, its remaining repeats are skipped.
+SLOW = 20.0
 
 
 def _rss_mb() -> float:
@@ -58,6 +60,8 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
         import critmin
 
         for i in range(repeat):
+            if sum(times) > SLOW:
+                break
             scenario = critmin.load_scenario(market)
             rss0 = _rss_mb()
             t0 = time.perf_counter()
@@ -72,6 +76,8 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
     else:
         name = None if method == "cvxpy-default" else "CLARABEL"
         for i in range(repeat):
+            if sum(times) > SLOW:
+                break
             rss0 = _rss_mb()
             t0 = time.perf_counter()
             res = cvxpy_spe.solve(market, solver=name)
@@ -100,9 +106,12 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
     }
 
 
-def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> dict:
+def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int, timeout: float) -> dict:
     cmd = [sys.executable, __file__, "--child", method, str(n), str(k), str(neighbours), str(repeat)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"method": method, "error": f"timeout (> {timeout:.0f} s)"}
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"method": method, "error": tail}
@@ -181,6 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="three sizes only; print, do not write RESULTS.md")
     ap.add_argument("--repeat", type=int, default=3, help="solves per measurement (median reported)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--timeout", type=float, default=240.0, help="seconds allowed per (market, method) child")
     ap.add_argument("--json", type=Path, default=None, help="also write the raw measurements here")
     ap.add_argument("--child", nargs=5, metavar=("METHOD", "N", "K", "NEIGHBOURS", "REPEAT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -194,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     for n, k, nb in QUICK if args.quick else FULL:
         row = {"n": n, "k": k, "neighbours": nb, "results": {}}
         for method in METHODS:
-            res = run_child(method, n, k, nb, args.repeat)
+            res = run_child(method, n, k, nb, args.repeat, args.timeout)
             row["results"][method] = res
             shown = f"{res['time_s']:.3f} s" if "time_s" in res else f"error: {res['error']}"
             print(f"{n:>4} x {k:<3} {'all' if nb is None else nb:>4} {method:<15} {shown}", flush=True)
@@ -230,7 +240,8 @@ def main(argv: list[str] | None = None) -> None:
         "component chains, concentrated mining, a bloc with a common external tariff and a "
         "preferential zone, an export tax, ban and quota); arcs from every producing region to every "
         "region plus 6 nearest neighbours each way, or every ordered pair where marked 'all pairs'.\n\n"
-        f"Times: median of {args.repeat} solves, each in a fresh child process per method; critmin from a "
+        f"Times: median of {args.repeat} solves (fewer once a method has spent {SLOW:.0f} s on a market), "
+        f"in a fresh child process per method and market, killed after {args.timeout:.0f} s; critmin from a "
         "validated scenario, cvxpy including problem construction and canonicalisation. Peak MB: growth "
         "of the process's maximum resident set during the first solve. Certificate: largest violation "
         "of any equilibrium condition recomputed by benchmarks/certificate.py from the method's tables "

@@ -5,7 +5,8 @@ a solver reports (prices, supply, demand, processing, flows), this recomputes ev
 issue 3, section 2 and returns the largest violation of each, in the units of the condition:
 
 - ``balance``: supply + processing output + arrivals + releases - demand - input use -
-  departures - purchases, per market (quantity units);
+  departures - purchases, per market (quantity units); a surplus is accepted only where the
+  price is zero (free disposal);
 - ``supply`` / ``demand`` / ``processing``: natural residual of the curve's complementarity
   condition (price on the curve inside the bounds, one-sided at zero and at capacity);
 - ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties on
@@ -109,8 +110,13 @@ def violations(
         net[(d, k)] = net.get((d, k), 0.0) + q
     for key, q in m.fixed.items():
         net[key] = net.get(key, 0.0) + q
+    # Free disposal: a market may be left oversupplied only at a zero price (as GAMS TRNSPORT's
+    # "demand >= b" rows allow); a shortfall, or a surplus at a positive price, is a violation.
     floor_markets = {(r, k) for r, k, _ in m.floors}
-    out["balance"] = max([abs(v) for key, v in net.items() if key not in floor_markets], default=0.0)
+    out["balance"] = max(
+        [max(-v, min(v, max(p.get(key, 0.0), 0.0))) for key, v in net.items() if key not in floor_markets],
+        default=0.0,
+    )
 
     # Arbitrage on every arc; the arcs of a binding export quota share a rent (its multiplier).
     arc_index = {a: i for i, a in enumerate(m.arcs)}

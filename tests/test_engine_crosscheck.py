@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import certificate
-from benchmarks.adapters import FIXTURES, SOLVERS, Tables, reference
+from benchmarks.adapters import FIXTURES, Tables, critmin_tables, reference
 from benchmarks.generate import generate_market
 
 FIXTURE_FILES = ["chain_policies.yaml", "floor_purchase.yaml", "miranda_fackler_spatial.yaml", "trnsport.yaml"]
@@ -30,14 +30,21 @@ QTY_TOL = 2e-3  # absolute, in quantity units (markets here trade 10 to 1000 uni
 PRICE_TOL = 1e-4  # relative to the price level
 CERT_TOL = 5e-3
 
-has_critmin = pytest.mark.skipif("critmin" not in SOLVERS, reason="critmin's engine has not landed yet")
+#: Markets on which critmin currently fails, with the failure; strict, so a fix shows up as XPASS
+#: and the entry must then be removed (see docs/validation/engine-vs-cvxpy.md).
+KNOWN_ENGINE_FAILURES = {
+    "random-30x12-s5": "critmin SolverError: semismooth Newton line search fails (merit 0.0059 after 26 iterations)",
+}
 
 
-def _cases():
+def _cases(engine: bool = False):
     for name in FIXTURE_FILES:
         yield pytest.param(FIXTURES / name, id=name.removesuffix(".yaml"))
     for n, k, seed in RANDOM:
-        yield pytest.param(generate_market(n, k, seed), id=f"random-{n}x{k}-s{seed}")
+        case = f"random-{n}x{k}-s{seed}"
+        known = KNOWN_ENGINE_FAILURES.get(case) if engine else None
+        marks = [pytest.mark.xfail(reason=known, strict=True)] if known else []
+        yield pytest.param(generate_market(n, k, seed), id=case, marks=marks)
 
 
 def _certify(source, t: Tables) -> dict[str, float]:
@@ -51,14 +58,19 @@ def test_reference_is_an_equilibrium(source):
     assert max(worst.values()) < CERT_TOL, worst
 
 
+def _largest(gap: pd.Series) -> float:
+    return float(gap.max()) if len(gap) else 0.0
+
+
 def _merged(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], col: str) -> pd.DataFrame:
+    """Outer join on the keys (as strings: an empty table may carry float key columns)."""
+    a, b = (t[keys + [col]].astype({k: str for k in keys}) for t in (a, b))
     return a.merge(b, on=keys, how="outer", suffixes=("_critmin", "_ref")).fillna({f"{col}_critmin": 0.0, f"{col}_ref": 0.0})
 
 
-@has_critmin
-@pytest.mark.parametrize("source", list(_cases()))
+@pytest.mark.parametrize("source", list(_cases(engine=True)))
 def test_critmin_matches_reference(source):
-    ref, ours = reference(source), SOLVERS["critmin"](source)
+    ref, ours = reference(source), critmin_tables(source)
     # 1. critmin's own tables pass the independent certificate.
     worst = _certify(source, ours)
     assert max(worst.values()) < CERT_TOL, worst
@@ -68,21 +80,20 @@ def test_critmin_matches_reference(source):
     for name in tables:
         m = _merged(getattr(ours, name), getattr(ref, name), ["region", "product"], "quantity")
         gap = (m["quantity_critmin"] - m["quantity_ref"]).abs()
-        assert gap.max(initial=0.0) < QTY_TOL, (name, m.loc[gap.idxmax()].to_dict() if len(m) else None)
+        assert _largest(gap) < QTY_TOL, (name, m.loc[gap.idxmax()].to_dict() if len(m) else None)
     # 3. Prices agree wherever a demand curve pins them (positive demand with a slope).
     p = _merged(ours.prices, ref.prices, ["region", "product"], "price")
     pinned = ref.demand[ref.demand["quantity"] > 1e-2][["region", "product"]]
     p = p.merge(pinned, on=["region", "product"])
     scale = max(1.0, float(ref.prices["price"].abs().max()))
     gap = (p["price_critmin"] - p["price_ref"]).abs()
-    assert gap.max(initial=0.0) < PRICE_TOL * scale, p.loc[gap.idxmax()].to_dict() if len(p) else None
+    assert _largest(gap) < PRICE_TOL * scale, p.loc[gap.idxmax()].to_dict() if len(p) else None
 
 
-@has_critmin
-@pytest.mark.parametrize("source", list(_cases()))
+@pytest.mark.parametrize("source", list(_cases(engine=True)))
 def test_critmin_net_exports_match_reference(source):
     """Net exports per market are unique even when individual flows are not."""
-    ref, ours = reference(source), SOLVERS["critmin"](source)
+    ref, ours = reference(source), critmin_tables(source)
 
     def net(t: Tables) -> pd.DataFrame:
         f = t.flows
@@ -95,7 +106,7 @@ def test_critmin_net_exports_match_reference(source):
     gap = (m["net_critmin"] - m["net_ref"]).abs()
     # trnsport's plants are zero-cost and capped: their split of New York is not unique.
     tol = 60.0 if "trnsport" in str(source) else QTY_TOL
-    assert gap.max(initial=0.0) < tol, m.loc[gap.idxmax()].to_dict() if len(m) else None
+    assert _largest(gap) < tol, m.loc[gap.idxmax()].to_dict() if len(m) else None
 
 
 def test_reference_rejects_non_integrable_instruments():
