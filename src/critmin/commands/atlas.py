@@ -102,7 +102,8 @@ def exposure(
     supplier: str = typer.Option(..., "--supplier", help="ISO3 code of the supplier."),
     mineral: str = typer.Option(..., "--mineral", help="Mineral id."),
     year: Optional[int] = typer.Option(None, "--year", help="Trade year (default: latest)."),
-    basis: str = typer.Option("value", "--basis", help="Import shares on 'value' or 'quantity'."),
+    basis: str = typer.Option("value", "--basis", help="Import shares on 'value' or 'quantity' (quantity needs one --hs6)."),
+    hs6: Optional[list[str]] = typer.Option(None, "--hs6", help="Only these HS92 codes of the mineral (repeatable)."),
     blocs_file: Optional[Path] = BLOCS_FILE,
     as_json: bool = JSON,
     as_csv: bool = CSV,
@@ -110,7 +111,7 @@ def exposure(
     """Exposure of an importer to one supplier: direct share of imports and through the chain."""
     from critmin.atlas.summary import exposure as build
 
-    result = build(importer, supplier, mineral, year=year, basis=basis, blocs_file=blocs_file)
+    result = build(importer, supplier, mineral, year=year, basis=basis, blocs_file=blocs_file, hs6=hs6)
     table = pd.DataFrame([
         {k: s.get(k) for k in ("stage", "basis", "total_imports", "direct", "chain", "chain_low", "chain_high", "supplier_mine_share", "note")}
         for s in result["stages"]
