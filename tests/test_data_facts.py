@@ -132,3 +132,22 @@ def test_us_net_import_reliance():
     assert (n.loc[("lithium", "total", 2024), ["percent", "qualifier"]] == [50.0, "lower bound"]).all()
     pigment = n.loc[("titanium", "titanium dioxide pigment", 2024)]
     assert pigment["qualifier"] == "net exporter" and pigment["percent"] != pigment["percent"]  # NaN
+
+
+@pytest.mark.parametrize("product, year, price, unit, usd_per_t", [
+    # copper.json price_quotes "London Metal Exchange, grade A, cash", cents per pound, 2024: 414.7
+    # -> 414.7 / 100 / 0.45359237 kg/lb x 1000 = 9,142.57 USD/t (hand computation).
+    ("copper_cathode_lme", 2024, 414.7, "USc/lb", 9_142.57),
+    # platinum-group-metals.json price_quotes "Platinum", dollars per troy ounce, 2024: 960.70
+    # -> 960.70 / 0.0311034768 kg/ozt x 1000 = 30,887,222 USD/t.
+    ("platinum_metal", 2024, 960.70, "USD/ozt", 30_887_222),
+    # tungsten.json: 252 USD per metric ton unit (10 kg) of WO3, 2024 -> 25,200 USD/t WO3.
+    ("tungsten_concentrate", 2024, 252, "USD/mtu WO3", 25_200),
+    # lithium.json: battery-grade lithium carbonate 11,800 USD/t (2024).
+    ("lithium_carbonate", 2024, 11_800, "USD/t", 11_800),
+])
+def test_price_units_and_per_tonne_conversion(product, year, price, unit, usd_per_t):
+    p = data.load("prices").set_index(["product", "year"])
+    row = p.loc[(product, year)]
+    assert row["price"] == price and row["unit"] == unit
+    assert row["usd_per_t"] == pytest.approx(usd_per_t, rel=1e-6)
