@@ -141,3 +141,22 @@ def test_expand_merges_world_into_a_scenario():
     f = res.flows
     assert f[(f["origin"] == "CHN") & (f["destination"] == "USA")]["quantity"].sum() == 0
     assert res.price("USA", "natural_graphite") > world.result.price("USA", "natural_graphite")
+
+
+def test_myanmar_rare_earth_exports_all_go_to_china():
+    # refining_routes.csv (rare_earths MMR -> CHN) cites this: CEPII BACI 2024, HS 284690
+    t = load("trade")
+    t = t[(t["year"] == 2024) & (t["hs6"] == "284690") & (t["exporter"] == "MMR")]
+    by_importer = t.groupby("importer")["value_kusd"].sum()
+    assert by_importer.idxmax() == "CHN"
+    assert by_importer["CHN"] / by_importer.sum() > 0.99
+    assert by_importer["CHN"] == pytest.approx(817_835, abs=1)  # thousand USD, as quoted in the CSV
+
+
+def test_rare_earth_concentrate_follows_documented_routes(world):
+    # Lynas feeds Malaysia first; MP Materials and Myanmar ship to China (refining_routes.csv)
+    f = world.observed.flows
+    f = f[f["product"] == "re_concentrate"].set_index(["origin", "destination"])["quantity"]
+    assert f[("USA", "CHN")] == pytest.approx(45_500)  # USGS MCS 2026: US mine output 2024, t REO
+    assert f[("MMR", "CHN")] == pytest.approx(27_000)
+    assert ("AUS", "MYS") in f.index

@@ -25,6 +25,9 @@ from critmin.world import regions as rg
 from critmin.world.chains import ChainProduct, chain
 from critmin.world.parameters import parameter
 
+#: Net flows below this share of world output are dropped before reconciliation: they carry
+#: almost nothing and make the equilibrium problem badly scaled (docs/decisions/0025).
+MIN_FLOW = 5e-4
 #: Consumption below this share of world output is rounding left by reconciliation: set to zero.
 TINY = 1e-7
 #: How far (years) stage shares may be from the world year; farther is an error.
@@ -131,19 +134,30 @@ def _output(product: ChainProduct, upstream: pd.Series, coef: float, year: int,
         prov.append({"what": f"{product.id} output shares ({best})", "source": ";".join(sorted(set(rows["source"]))),
                      "table": "stage_shares"})
         return share / share.sum() * total
+    routed = route(product.mineral, upstream, "location")
+    if routed.empty:
+        raise DataError(f"refining_routes.csv: no location rows for {product.mineral}")
+    out = routed.groupby("destination")["quantity"].sum() / coef
+    prov.append({"what": f"{product.id} output location", "source": "critmin assumption", "table": "refining_routes.csv"})
+    return out.astype(float)
+
+
+def route(mineral: str, output: pd.Series, role: str) -> pd.DataFrame:
+    """Country output of ``mineral`` sent along ``refining_routes.csv`` rows of ``role``
+    (``location``: where it is refined; ``flows``: preferred destinations of mine output)."""
     routes = _routes()
-    routes = routes[routes["mineral"] == product.mineral]
+    routes = routes[(routes["mineral"] == mineral) & (routes["role"] == role)]
+    if routes.empty:
+        return pd.DataFrame(columns=["origin", "destination", "quantity"])
     explicit = routes[routes["origin"] != "*"].set_index("origin")
     fallback = routes[routes["origin"] == "*"]
-    out: dict[str, float] = {}
-    for origin, q in upstream.items():
+    rows = []
+    for origin, q in output.items():
         table = explicit.loc[[origin]] if origin in explicit.index else fallback
         if table.empty:
-            raise DataError(f"refining_routes.csv: no route for {product.mineral} from {origin}")
-        for dest, s in zip(table["destination"], table["share"]):
-            out[dest] = out.get(dest, 0.0) + float(q) * float(s) / coef
-    prov.append({"what": f"{product.id} output location", "source": "critmin assumption", "table": "refining_routes.csv"})
-    return pd.Series(out, dtype=float)
+            raise DataError(f"refining_routes.csv: no {role} route for {mineral} from {origin}")
+        rows += [(origin, dest, float(q) * float(share)) for dest, share in zip(table["destination"], table["share"])]
+    return pd.DataFrame(rows, columns=["origin", "destination", "quantity"])
 
 
 def observe(year: int, minerals: list[str], spec_regions: str | list[str],
@@ -156,6 +170,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
     country_out: dict[str, pd.Series] = {}  # production or processing output by country
     country_use: dict[str, pd.Series] = {}  # input use by country (upstream products)
     gross: dict[str, pd.DataFrame] = {}
+    preferred: dict[str, pd.DataFrame] = {}  # mine-stage flow preferences (no trade data there)
     coefs: dict[str, dict[str, float]] = {}
     ref_price: dict[str, float] = {}
     freight: dict[str, float] = {}
@@ -179,6 +194,8 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             a = coef[mine.id]
             country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
             country_use[mine.id] = country_out[final.id] * a
+            role = "location" if final.location == "routes" else "flows"
+            preferred[mine.id] = route(mineral, country_out[mine.id], role)
             margin = parameter(params, "conversion_costs", final.margin_parameter)
             ref_price[mine.id] = (p0 - margin) / a
             if ref_price[mine.id] <= 0:
@@ -190,7 +207,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
                          "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
     mapping, kept = _regions(spec_regions, country_out, country_use, gross, members)
-    return _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, coefs,
+    return _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, preferred, coefs,
                       ref_price, freight, prov)
 
 
@@ -219,7 +236,7 @@ def _regions(spec_regions, country_out, country_use, gross, members):
     return rg.assign(countries | set(kept), kept, members), kept
 
 
-def _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, coefs, ref_price,
+def _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, preferred, coefs, ref_price,
                freight, prov) -> Observed:
     region_ids = sorted(set(mapping.values()), key=lambda r: (r in rg.GROUP_NAMES, r))
     names = load("regions").set_index("iso3")["name"].to_dict()
@@ -238,16 +255,19 @@ def _aggregate(year, products, mapping, kept, members, country_out, country_use,
         if pid in gross:
             g = gross[pid].assign(origin=gross[pid]["origin"].map(mapping), destination=gross[pid]["destination"].map(mapping))
             g = g.dropna()
-            net, removed = fl.reconcile(output, fl.net_pairs(g))
+            net = fl.net_pairs(g)
+            net = net[net["quantity"] >= MIN_FLOW * float(output.sum())]  # below reporting relevance
+            net, removed = fl.reconcile(output, net)
             cons = fl.balance(output, net).reindex(idx, fill_value=0.0)
             cons[cons < TINY * float(output.sum())] = 0.0  # reconciliation leaves rounding dust
             position = output - cons
             trade_rows.append(net.assign(product=pid))
             recon_rows.append(pd.DataFrame({"product": pid, "region": removed.index, "removed": removed.to_numpy()}))
         else:
-            net = pd.DataFrame(columns=["origin", "destination", "quantity"])
             cons = pd.Series(0.0, index=idx)
             position = output - use
+            pref = preferred.get(pid, pd.DataFrame(columns=["origin", "destination", "quantity"]))
+            net = fl.net_pairs(pref.assign(origin=pref["origin"].map(mapping), destination=pref["destination"].map(mapping)))
         flows = fl.forest(position, net)
         flow_rows.append(flows.assign(product=pid))
         tau = freight[pid]
