@@ -57,6 +57,9 @@ def test_gallium_refining_share_china():
     assert _world("gallium", "refining", 2024) == pytest.approx(848.0)
     share = _prod("gallium", "refining", 2024, "CHN") / _world("gallium", "refining", 2024)
     assert share == pytest.approx(0.9894, abs=1e-4)
+    # gallium.json events_trends_summary: "China accounted for 99% of worldwide primary
+    # low-purity gallium production."
+    assert round(share * 100) == 99
 
 
 def test_ndpr_oxide_prices():

