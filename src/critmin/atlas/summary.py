@@ -76,7 +76,7 @@ def atlas(mineral: str, stage: str, year: int | None = None, bloc: str | None = 
     """The ``critmin atlas`` object: one mineral, stage and year (default: the latest with data)."""
     if year is None:
         check_mineral(mineral)
-        year = latest_year(mineral, stage) or 0  # an empty stage has no year; its view says so
+        year = latest_year(mineral, stage)  # None for an empty stage: its view says so
     view = stage_view(mineral, stage, year)
     out = {
         "mineral": view.mineral, "stage": view.stage, "year": view.year, "coverage": view.coverage,

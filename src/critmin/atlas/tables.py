@@ -123,7 +123,7 @@ class StageView:
 
     mineral: str
     stage: str
-    year: int
+    year: int | None
     coverage: str
     unit: str
     basis: str
@@ -134,14 +134,16 @@ class StageView:
     sources: list[dict] = field(default_factory=list)
 
 
-def stage_view(mineral: str, stage: str, year: int) -> StageView:
-    """Quantities and shares by country; an ``empty`` stage gives a view with no countries."""
+def stage_view(mineral: str, stage: str, year: int | None) -> StageView:
+    """Quantities and shares by country; an ``empty`` stage gives a view with no countries
+    (and accepts ``year=None``: it has no years)."""
     row = stage_row(mineral, stage)
     coverage = str(row["coverage"])
     meta = dict(unit=str(row.get("unit", "") or ""), basis=str(row.get("basis", "") or ""), note=str(row.get("note", "") or ""))
     empty = pd.DataFrame(columns=["iso3", "name", "quantity", "share", "estimate"])
     if coverage == "empty":
-        return StageView(mineral, stage, int(year), coverage, countries=empty, world_total=None, residual=None, **meta)
+        return StageView(mineral, stage, None if year is None else int(year), coverage, countries=empty,
+                         world_total=None, residual=None, **meta)
     year = check_year(mineral, stage, year)
     label = names()
     if coverage == "quantities":
