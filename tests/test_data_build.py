@@ -164,3 +164,15 @@ def test_cli_validate_reports_a_broken_table_in_one_line(monkeypatch, capsys):
     assert run(["data", "validate"]) == DataError.exit_code
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "column 'quantity'" in err and "is negative" in err
+
+
+def test_cli_show_filters_and_errors(capsys):
+    assert run(["data", "show", "production", "-w", "mineral=cobalt", "-w", "year=2024", "-w", "iso3=COD", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    # cobalt.json world_production: Congo (Kinshasa) 226,000 t Co in 2024.
+    assert len(rows) == 1 and rows[0]["quantity"] == 226_000 and rows[0]["source"] == "usgs_mcs_2026"
+    assert run(["data", "show", "production", "-w", "minerl=cobalt"]) == 2
+    assert "unknown column of production 'minerl'; valid choices: mineral" in capsys.readouterr().err
+    assert run(["data", "show", "nope"]) == DataError.exit_code
+    assert run(["data", "show", "production", "-w", "cobalt"]) == 2
+    assert "COLUMN=VALUE" in capsys.readouterr().err

@@ -80,3 +80,34 @@ def validate() -> None:
 
     validate_embedded()
     console.print(f"valid: embedded dataset {data_version()} passes every check")
+
+
+@data_app.command("show")
+def show(
+    name: str = typer.Argument(..., help="Table name (see `critmin data tables`)."),
+    where: list[str] = typer.Option([], "--where", "-w", help="Filter COLUMN=VALUE (repeatable; all must hold)."),
+    limit: int = typer.Option(50, "--limit", help="Rows shown in the rich table (JSON and CSV print all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
+) -> None:
+    """Print one embedded table, optionally filtered, with its provenance columns."""
+    from critmin.data import load
+    from critmin.errors import UnknownChoiceError
+
+    frame = load(name)
+    for clause in where:
+        column, sep, value = clause.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"expected COLUMN=VALUE, got {clause!r}", param_hint="--where")
+        if column not in frame.columns:
+            raise UnknownChoiceError(f"column of {name}", column, frame.columns)
+        frame = frame[frame[column].astype(str) == value]
+    if as_json:
+        emit_json({"table": name, "rows": frame})
+    elif as_csv:
+        emit_csv(frame)
+    else:
+        title = f"{name}: {len(frame)} rows" + (f" (first {limit})" if len(frame) > limit else "")
+        title += "; --csv or --json for the full provenance (table, licence, source_year)"
+        brief = frame.drop(columns=[c for c in ("table", "licence", "source_year") if c in frame.columns])
+        console.print(rich_table(brief.head(limit), title=title))
