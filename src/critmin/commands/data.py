@@ -110,4 +110,4 @@ def show(
         title = f"{name}: {len(frame)} rows" + (f" (first {limit})" if len(frame) > limit else "")
         title += "; --csv or --json for the full provenance (table, licence, source_year)"
         brief = frame.drop(columns=[c for c in ("table", "licence", "source_year") if c in frame.columns])
-        console.print(rich_table(brief.head(limit), title=title))
+        console.print(rich_table(brief.head(limit), title=title, floatfmt="{:,.10g}"))
