@@ -80,12 +80,20 @@ def test_exposure_json(capsys):
 def test_blocs_and_overview(capsys):
     code, out, _ = run(capsys, "blocs", "--json")
     blocs = {b["bloc"]: b for b in json.loads(out)["blocs"]}
-    assert code == 0 and "USA" in blocs["forge"]["members"] and blocs["forge"]["source"]
+    assert code == 0 and "USA" in blocs["forge"]["members"] and len(blocs["forge"]["members"]) == 70
+    # membership rows carry their own sources (decision 0007): every bloc lists at least one besides its definition
+    assert all(len(b["sources"]) >= 2 and all(s["source"] for s in b["sources"]) for b in blocs.values())
+    assert blocs["forge"]["estimate"] is True  # FORGE membership is a planning assumption
     code, out, _ = run(capsys, "overview", "--json")
     rows = {r["mineral"]: r for r in json.loads(out)["minerals"]}
     assert code == 0 and rows["rare_earths"]["mining_top"] == "CHN"
     # USGS MCS 2026 cobalt 2025e: DRC 230,000 of 310,000 t
     assert rows["cobalt"]["mining_top"] == "COD" and rows["cobalt"]["mining_top_share"] == pytest.approx(230 / 310)
+    imports = {(r["mineral"], r["stage"]): r for r in json.loads(out)["imports"]}
+    graphite = imports[("graphite", "mining")]
+    # ores have no upstream stage, so exposure through the chain equals the direct share
+    assert graphite["top_supplier"] == "CHN" and graphite["chain"] == graphite["direct"] == graphite["top_share"]
+    assert 0 < imports[("rare_earths", "refining")]["geopolrisk"] < 1
     code, out, _ = run(capsys, "overview")
     assert code == 0 and "cobalt" in out and max(len(line) for line in out.splitlines()) <= 100
 

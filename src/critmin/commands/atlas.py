@@ -74,26 +74,36 @@ def atlas(
 @app.command("blocs")
 def blocs(blocs_file: Optional[Path] = BLOCS_FILE, as_json: bool = JSON, as_csv: bool = CSV) -> None:
     """Every bloc with its members (ISO3) and sources; user blocs come from --blocs-file."""
+    from critmin.atlas.tables import source_list
     from critmin.data import load
     from critmin.data.blocs import load_blocs
 
     members = load_blocs(blocs_file)
-    meta = load("blocs").set_index("bloc")
-    rows = []
+    meta, rows_of = load("blocs").set_index("bloc"), load("bloc_members")
+    out = []
     for bloc, codes in members.items():
-        m = meta.loc[bloc] if bloc in meta.index else None
-        rows.append({
-            "bloc": bloc, "name": None if m is None else m["name"], "date": None if m is None else m["date"],
-            "n": len(codes), "members": " ".join(codes),
-            "source": str(blocs_file) if m is None else m["source"], "table": None if m is None else m["table"],
-        })
-    frame = pd.DataFrame(rows)
+        if bloc in meta.index:
+            m = meta.loc[bloc]
+            used = rows_of[rows_of["bloc"] == bloc]
+            sources = [{"source": m["source"], "table": m["table"]}] + [
+                {"source": s["source"], "table": s["table"], "title": s["title"], "licence": s["licence"]} for s in source_list(used)
+            ]
+            out.append({"bloc": bloc, "name": m["name"], "kind": m["kind"], "date": m["date"], "estimate": bool(m["estimate"]),
+                        "description": m["description"], "members": codes, "sources": sources})
+        else:
+            out.append({"bloc": bloc, "name": None, "kind": "user", "date": None, "estimate": None,
+                        "description": None, "members": codes, "sources": [{"source": str(blocs_file), "table": None}]})
+    frame = pd.DataFrame([
+        {"bloc": b["bloc"], "name": b["name"], "date": b["date"], "n": len(b["members"]), "members": " ".join(b["members"]),
+         "sources": "; ".join(sorted({str(s["source"]) for s in b["sources"][1:] or b["sources"]}))}
+        for b in out
+    ])
     if as_json:
-        emit_json({"blocs": [dict(r, members=r["members"].split()) for r in rows]})
+        emit_json({"blocs": out})
     elif as_csv:
         emit_csv(frame)
     else:
-        console.print(rich_table(frame[["bloc", "name", "date", "n", "source"]], title="Blocs", floatfmt="{:g}"))
+        console.print(rich_table(frame[["bloc", "name", "date", "n", "sources"]], title="Blocs (members: --json or --csv)", floatfmt="{:g}"))
 
 
 @app.command("exposure")
