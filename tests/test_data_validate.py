@@ -102,3 +102,15 @@ def test_missing_required_table_is_caught(tables):
     del t["world_totals"]
     with pytest.raises(DataError, match="table 'world_totals'.*required table"):
         validate(t)
+
+
+def test_price_unit_mix_and_reserves_unit_are_caught(tables):
+    t = _copy(tables)
+    p = t["prices"]
+    t["prices"].loc[p.index[(p["product"] == "ndpr_oxide") & (p["year"] == 2024)], "unit"] = "USD/lb"
+    r = t["reserves"]
+    t["reserves"].loc[r.index[(r["mineral"] == "cobalt") & (r["iso3"] == "COD")], "unit"] = "kt Co content"
+    with pytest.raises(DataError) as err:
+        validate(t)
+    assert "table 'prices', column 'unit', key ('ndpr_oxide',)" in str(err.value)
+    assert "table 'reserves', column 'unit', key ('cobalt',): value 'kt Co content' differs from the mining production unit 't Co content'" in str(err.value)

@@ -151,6 +151,27 @@ def _check_units(v: Violations, tables: Mapping[str, pd.DataFrame]) -> dict[tupl
     return units
 
 
+def _check_consistency(v: Violations, tables: Mapping[str, pd.DataFrame], units: dict) -> None:
+    """Prices: one unit per product and the product's own mineral; reserves: the mining unit."""
+    prices, products = tables.get("prices"), tables["products"]
+    if prices is not None and not prices.empty:
+        owner = dict(zip(products["product"], products["mineral"]))
+        for product, group in prices.groupby("product"):
+            found = sorted(set(group["unit"].astype(str)))
+            if len(found) > 1:
+                v.add("prices", "unit", (product,), found, "mixes units: one unit per product")
+            minerals = set(group["mineral"]) - {owner.get(product)}
+            if minerals:
+                v.add("prices", "mineral", (product,), sorted(minerals)[0], f"differs from the product's mineral {owner.get(product)!r}")
+    reserves = tables.get("reserves")
+    if reserves is not None and not reserves.empty:
+        for mineral, group in reserves.groupby("mineral"):
+            expected = units.get((mineral, "mining"))
+            for unit in sorted(set(group["unit"].astype(str))):
+                if expected is not None and unit != expected:
+                    v.add("reserves", "unit", (mineral,), unit, f"differs from the mining production unit {expected!r}")
+
+
 def _check_totals(v: Violations, tables: Mapping[str, pd.DataFrame]) -> None:
     prod, world = tables.get("production"), tables.get("world_totals")
     if prod is None or world is None or prod.empty:
@@ -222,6 +243,7 @@ def validate(tables: Mapping[str, pd.DataFrame]) -> None:
         _check_values(v, name, frame, ref)
     v.raise_if_any()  # the cross-table checks below assume well-formed tables
     units = _check_units(v, tables)
+    _check_consistency(v, tables, units)
     _check_totals(v, tables)
     _check_shares(v, tables)
     _check_stages(v, tables, units)
