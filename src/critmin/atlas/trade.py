@@ -57,8 +57,7 @@ def imports_of(rows: pd.DataFrame, importers: Iterable[str], year: int) -> pd.Da
     """Flows into the group ``importers`` from outside it in ``year``."""
     members = set(importers)
     year = check_trade_year(rows, year)
-    sel = rows[(rows["year"] == year) & rows["importer"].isin(members) & ~rows["exporter"].isin(members)]
-    return sel
+    return rows[(rows["year"] == year) & rows["importer"].isin(members) & ~rows["exporter"].isin(members)]
 
 
 def _amount(flows: pd.DataFrame, basis: str) -> pd.Series:
@@ -76,8 +75,7 @@ def _amount(flows: pd.DataFrame, basis: str) -> pd.Series:
 def import_sources(rows: pd.DataFrame, importers: Iterable[str], year: int, basis: str = "value") -> pd.DataFrame:
     """Partners of the group ``importers``: columns exporter, amount, share (0-1), largest first.
 
-    Flows without a quantity (BACI could not estimate one) are left out of quantity shares and
-    counted in ``missing`` by :func:`import_summary`.
+    Flows without a quantity (BACI could not estimate one) are left out of quantity shares.
     """
     flows = imports_of(rows, importers, year)
     amount = _amount(flows, basis)
