@@ -39,6 +39,25 @@ class WorldMarket:
         """A scenario dict: the market plus ``policies`` (none: the calibrated baseline)."""
         return {"name": name, **self.market, "policies": list(policies or [])}
 
+    def sources(self) -> pd.DataFrame:
+        """Every input behind the market: dataset tables and parameter rows, one row each."""
+        rows = [dict(r) for r in self.observed.provenance]
+        params = load_parameters()
+        used: list[tuple[str, str]] = []
+        for p in self.observed.products:
+            used += [("input_coefficients", pid) for pid in p.inputs.values()]
+            used += [("input_coefficients", c.factor_parameter) for c in p.trade if c.factor_parameter]
+            used += [("conversion_costs", p.margin_parameter)] if p.margin_parameter else []
+            used += [("trade_costs", p.freight_parameter)]
+            used += [("elasticities", self.elasticities.source(p, side)) for side in ("supply", "demand")]
+        for table, pid in dict.fromkeys(used):
+            row = params[table].set_index("parameter").loc[pid]
+            rows.append({"what": f"{table}: {pid} = {row['value']:g} {row['unit']}", "source": row["source"],
+                         "table": row["reference"]})
+        for i, o in enumerate(self.elasticities.overrides):
+            rows.append({"what": f"elasticity override {i}: {dict(o)}", "source": "scenario", "table": "world.elasticities"})
+        return pd.DataFrame(rows, columns=["what", "source", "table"])
+
     def fit(self, tolerance: float = fitting.TOLERANCE) -> pd.DataFrame:
         """Solve the baseline, build the calibration table, raise CalibrationError on a miss."""
         from critmin.engine import solve

@@ -88,3 +88,13 @@ def check(calibration: pd.DataFrame, tolerance: float = TOLERANCE) -> None:
         raise CalibrationError(
             f"world calibration misses the observed year: {r['kind']} of {r['product']} in {where} is "
             f"{r['model']:.6g} against {r['observed']:.6g} observed (relative error {r['relative']:.3g} > {tolerance:g})")
+
+
+def summary(calibration: pd.DataFrame) -> pd.DataFrame:
+    """Per row kind and product: rows, largest |relative| error; for ``trade`` also the share of
+    observed trade volume the model moves differently (sum |error| / 2 / observed volume)."""
+    rows = []
+    for (kind, product), g in calibration.groupby(["kind", "product"], sort=True):
+        mismatch = float(g["error"].abs().sum() / 2 / g["observed"].sum()) if kind == "trade" and g["observed"].sum() > 0 else float("nan")
+        rows.append((kind, product, len(g), float(g["relative"].abs().max()), mismatch))
+    return pd.DataFrame(rows, columns=["kind", "product", "rows", "max_relative_error", "trade_mismatch_share"])

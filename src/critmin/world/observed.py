@@ -196,6 +196,9 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             country_use[mine.id] = country_out[final.id] * a
             role = "location" if final.location == "routes" else "flows"
             preferred[mine.id] = route(mineral, country_out[mine.id], role)
+            if role == "flows":
+                prov.append({"what": f"{mine.id} preferred routes", "source": "refining_routes.csv (per-row sources)",
+                             "table": "refining_routes.csv, role flows"})
             margin = parameter(params, "conversion_costs", final.margin_parameter)
             ref_price[mine.id] = (p0 - margin) / a
             if ref_price[mine.id] <= 0:
