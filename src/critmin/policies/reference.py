@@ -1,0 +1,177 @@
+"""Reference prices: ``fixed``, ``incentive`` (a monotone root find) and ``cost_plus``.
+
+Zone curves (``product`` k, zone Z):
+
+- supply ``S(p)``: every supply entry of k in Z on its curve, ``clip((p - a) / b, 0, capacity)``;
+  every processing entry of k in Z on its conversion-cost curve at the margin
+  ``p - sum(coef x input price)`` (input prices: the input's reference price, else its baseline
+  price in that region); plus the ``pipeline`` steps (``capacity`` once ``p >= cost``).
+- demand ``D(p)``: every demand curve of k in Z, ``max(0, (alpha - p) / beta)``, plus fixed
+  demands, plus the input use of zone processors downstream of k at their baseline output
+  (derived demand, held fixed: an intermediate product has no demand curve of its own).
+
+``incentive``: the price p* with ``S(p*) = share x D(p*)``. ``S - share x D`` is non-decreasing in
+p, so the root is bracketed (0 and a doubling upper end) and found by Brent's method; the result
+records the bracket, a certified final bracket ``[p* - dx, p* + dx]`` over which the sign changes,
+and the residual ``S(p*) - share x D(p*)`` (not zero only at a pipeline step, where the root is
+the step's cost).
+
+``cost_plus``: ``p = input cost + operating cost + capital_cost x CRF(r, n)`` with the capital
+recovery factor ``CRF = r / (1 - (1 + r)^-n)`` (``1/n`` when r = 0), ``capital_cost`` per unit of
+annual capacity. Without ``operating_cost`` the operating (or conversion) cost is the average cost
+of zone producers at their baseline output, the area under their curves divided by output:
+``sum(a q + b q^2 / 2) / sum(q)``; input cost is ``sum(coef x input price)`` weighted by the
+zone processors' baseline output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import brentq
+
+from critmin.errors import ScenarioError
+from critmin.policies.context import Context, curve_quantity
+from critmin.policies.instruments import ReferencePrice
+
+#: Relative width of the certified final bracket of the incentive root.
+XTOL = 1e-10
+MAX_DOUBLINGS = 80
+
+
+def crf(rate: float, years: int) -> float:
+    """Capital recovery factor: the annual charge per unit of capital at ``rate`` over ``years``."""
+    return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** -years)
+
+
+def zone_supply(ctx: Context, ref: ReferencePrice, zone: list[str], price: float) -> float:
+    sc, k = ctx.scenario, ref.product
+    total = 0.0
+    for e in sc.supply:
+        if e.product == k and e.region in zone:
+            total += float(curve_quantity(price, e.intercept, e.slope, e.capacity))
+    coefs = ctx.inputs(k)
+    for e in sc.processing:
+        if e.product == k and e.region in zone:
+            margin = price - sum(c * ctx.input_price(e.region, i) for i, c in coefs.items())
+            total += float(curve_quantity(margin, e.intercept, e.slope, e.capacity))
+    total += sum(s.capacity for s in ref.pipeline if price >= s.cost)
+    return total
+
+
+def derived_demand(ctx: Context, product: str, zone: list[str]) -> float:
+    """Input use of ``product`` by zone processors at their baseline output."""
+    users = {p.id: p.inputs[product] for p in ctx.scenario.products if product in p.inputs}
+    if not users:
+        return 0.0
+    proc = ctx.baseline().processing
+    rows = proc[proc["product"].isin(list(users)) & proc["region"].isin(zone)]
+    return float(sum(users[k] * q for k, q in zip(rows["product"], rows["quantity"])))
+
+
+def zone_demand(ctx: Context, product: str, zone: list[str], price: float, derived: float) -> float:
+    total = derived
+    for d in ctx.scenario.demand:
+        if d.product == product and d.region in zone:
+            total += d.quantity if d.fixed else max(0.0, (d.intercept - price) / d.slope)
+    return total
+
+
+def incentive(ctx: Context, ref: ReferencePrice, zone: list[str], where: str) -> tuple[float, dict[str, Any]]:
+    """The incentive price and its certificate (see the module docstring)."""
+    share = float(ref.target_share)
+    derived = derived_demand(ctx, ref.product, zone)
+
+    def gap(p: float) -> float:
+        return zone_supply(ctx, ref, zone, p) - share * zone_demand(ctx, ref.product, zone, p, derived)
+
+    if zone_demand(ctx, ref.product, zone, 0.0, derived) <= 0:
+        raise ScenarioError(f"{ctx.source}: {where}: the zone has no demand for {ref.product!r}, so no share of it can be targeted")
+    if gap(0.0) >= 0:
+        raise ScenarioError(f"{ctx.source}: {where}: zone supply of {ref.product!r} covers {share:g} of zone demand at any "
+                            "price >= 0; no incentive price is needed")
+    sc = ctx.scenario
+    scale = max([abs(e.intercept) for e in sc.supply + sc.processing if e.product == ref.product]
+                + [abs(d.intercept) for d in sc.demand if d.product == ref.product and not d.fixed]
+                + [s.cost for s in ref.pipeline] + [1.0])
+    lo, hi = 0.0, scale
+    for _ in range(MAX_DOUBLINGS):
+        if gap(hi) >= 0:
+            break
+        lo, hi = hi, 2.0 * hi
+    else:
+        reach = zone_supply(ctx, ref, zone, hi) / max(zone_demand(ctx, ref.product, zone, hi, derived), 1e-300)
+        raise ScenarioError(f"{ctx.source}: {where}: target_share {share:g} of zone demand for {ref.product!r} is "
+                            f"unreachable: zone supply covers at most {reach:.4g} of it (capacities bind)")
+    root, info = brentq(gap, lo, hi, xtol=XTOL * hi, rtol=4 * np.finfo(float).eps, full_output=True)
+    dx = 2 * XTOL * hi
+    below, above = gap(max(root - dx, 0.0)), gap(root + dx)
+    if not (below <= 0 <= above):
+        raise ScenarioError(f"{ctx.source}: {where}: incentive root not certified ({below:g}, {above:g})")
+    demand = zone_demand(ctx, ref.product, zone, root, derived)
+    return float(root), {
+        "bracket": [lo, hi], "final_bracket": [max(root - dx, 0.0), root + dx], "iterations": info.iterations,
+        "residual": float(gap(root)), "relative_residual": float(abs(gap(root)) / (share * demand)),
+        "zone_supply": zone_supply(ctx, ref, zone, root), "zone_demand": demand, "derived_demand": derived,
+        "target_share": share,
+    }
+
+
+def average_cost(ctx: Context, product: str, zone: list[str]) -> tuple[float, float, float]:
+    """(average operating or conversion cost, average input cost, output) of zone producers at baseline
+    (quantities and input prices of the baseline solution)."""
+    sc = ctx.scenario
+    cost = inputs = out = 0.0
+    coefs = ctx.inputs(product)
+    for e in sc.supply:
+        if e.product == product and e.region in zone:
+            q = float(curve_quantity(ctx.producer_price(e.region, product), e.intercept, e.slope, e.capacity))
+            q = _flat_share(ctx, e, q, "supply")
+            cost += e.intercept * q + 0.5 * e.slope * q * q
+            out += q
+    for e in sc.processing:
+        if e.product == product and e.region in zone:
+            unit_in = sum(c * ctx.baseline_price(e.region, i) for i, c in coefs.items())
+            z = float(curve_quantity(ctx.producer_price(e.region, product) - unit_in, e.intercept, e.slope, e.capacity))
+            z = _flat_share(ctx, e, z, "processing")
+            cost += e.intercept * z + 0.5 * e.slope * z * z
+            inputs += unit_in * z
+            out += z
+    if out <= 0:
+        raise ScenarioError(f"{ctx.source}: no producer of {product!r} in the zone has baseline output; give operating_cost")
+    return cost / out, inputs / out, out
+
+
+def _flat_share(ctx: Context, entry: Any, q: float, table: str) -> float:
+    """A flat curve's quantity is set by the market, not the curve: take the baseline market total."""
+    if entry.slope > 0:
+        return q
+    frame = getattr(ctx.baseline(), table)
+    row = frame[(frame["region"] == entry.region) & (frame["product"] == entry.product)]
+    return float(row["quantity"].iloc[0]) if len(row) else 0.0
+
+
+def cost_plus(ctx: Context, ref: ReferencePrice, zone: list[str]) -> tuple[float, dict[str, Any]]:
+    """The cost-plus price and its parts (see the module docstring)."""
+    coefs = ctx.inputs(ref.product)
+    all_refs = all(i in ctx.references for i in coefs)
+    avg = average_cost(ctx, ref.product, zone) if ref.operating_cost is None or not all_refs else None
+    operating = float(ref.operating_cost) if ref.operating_cost is not None else avg[0]
+    if not coefs:
+        input_cost = 0.0
+    elif all_refs:
+        input_cost = sum(c * ctx.references[i] for i, c in coefs.items())
+    else:
+        input_cost = avg[1]
+    rate = crf(float(ref.return_on_capital), int(ref.lifetime_years)) if ref.capital_cost is not None else None
+    charge = float(ref.capital_cost) * rate if rate is not None else 0.0
+    price = input_cost + operating + charge
+    if price <= 0:
+        raise ScenarioError(f"{ctx.source}: cost_plus price of {ref.product!r} is not positive ({price:g})")
+    return price, {
+        "input_cost": input_cost, "operating_cost": operating, "capital_charge": charge, "crf": rate,
+        "operating_basis": "given operating_cost" if ref.operating_cost is not None
+        else "average cost of zone producers at baseline output",
+        "input_basis": "none" if not coefs else ("reference prices" if all_refs else "baseline prices"),
+    }
