@@ -193,12 +193,14 @@ def overview(bloc: str = "forge") -> pd.DataFrame:
         row: dict = {"mineral": mineral}
         for stage in ("mining", "refining"):
             y = latest_year(mineral, stage) if stage_row(mineral, stage)["coverage"] != "empty" else None
-            row.update({f"{stage}_year": y, f"{stage}_top": None, f"{stage}_top_share": None, f"{stage}_hhi": None})
+            row.update({f"{stage}_year": y, f"{stage}_top": None, f"{stage}_top_share": None, f"{stage}_hhi": None,
+                        f"{stage}_hhi_high": None})
             if y is None:
                 continue
             view = stage_view(mineral, stage, y)
             conc = concentration(view)
-            row.update({f"{stage}_top": view.countries.iloc[0]["iso3"], f"{stage}_top_share": conc["top_share"], f"{stage}_hhi": conc["hhi"]})
+            row.update({f"{stage}_top": view.countries.iloc[0]["iso3"], f"{stage}_top_share": conc["top_share"],
+                        f"{stage}_hhi": conc["hhi"], f"{stage}_hhi_high": conc["hhi_bounds"][1]})
             if stage == "mining":
                 figures = bloc_figures(view, label, members)
                 row.update(bloc_share=figures["share"], bloc_share_high=figures["share_high"])

@@ -28,6 +28,13 @@ def _num(value: object, fmt: str = "{:,.0f}") -> str:
     return "n/a" if value is None or (isinstance(value, float) and pd.isna(value)) else fmt.format(float(value))
 
 
+def _hhi(low: object, high: object) -> str:
+    """HHI for display; '>=' marks a lower bound (a large unitemised ROW share, see docs/atlas.md)."""
+    if low is None or pd.isna(low):
+        return "n/a"
+    return ("≥" if high is not None and float(high) > 1.01 * float(low) else "") + _num(low)
+
+
 @app.command("atlas")
 def atlas(
     mineral: str = typer.Option(..., "--mineral", help="Mineral id, e.g. rare_earths."),
@@ -54,7 +61,8 @@ def atlas(
         return
     console.print(
         f"[bold]{mineral} {stage} {result['year']}[/bold] ({result['coverage']}; {result['unit'] or 'shares only'})  "
-        f"world total {_num(result['total'])}  HHI {_num(result['hhi'])}  top-1 {_pct(result['top_share'])}  "
+        f"world total {_num(result['total'])}  HHI {_hhi(result['hhi'], (result['hhi_bounds'] or [None, None])[1])}  "
+        f"top-1 {_pct(result['top_share'])}  "
         f"top-3 {_pct(result['top3_share'])}"
     )
     if result["residual"]:
@@ -178,14 +186,14 @@ def overview(
 
         ss = r.get("bloc_self_sufficiency")
         rows.append({
-            "mineral": r["mineral"], "mining: top": lead("mining"), "HHI": _num(r["mining_hhi"]),
-            f"{bloc} share": _pct(r.get("bloc_share")),
-            f"{bloc} self-suff.": "n/a" if ss is None or pd.isna(ss) else f"{_pct(ss)} ({int(r['balance_year'])})",
-            "refining: top": lead("refining"), "HHI ": _num(r["refining_hhi"]),
+            "mineral": r["mineral"], "mining: top": lead("mining"), "HHI": _hhi(r["mining_hhi"], r["mining_hhi_high"]),
+            "share": _pct(r.get("bloc_share")),
+            "self-suff.": "n/a" if ss is None or pd.isna(ss) else f"{_pct(ss)} ({int(r['balance_year'])})",
+            "refining: top": lead("refining"), "HHI ": _hhi(r["refining_hhi"], r["refining_hhi_high"]),
         })
-    console.print(rich_table(pd.DataFrame(rows), title=f"Production (embedded data; bloc {bloc})"))
-    console.print("HHI 0-10,000. n/a: not computable from the embedded data (self-sufficiency needs trade "
-                  "in the production unit; docs/atlas.md).", highlight=False)
+    console.print(rich_table(pd.DataFrame(rows), title=f"Production by stage, latest year (share, self-suff.: bloc {bloc})"))
+    console.print("HHI 0-10,000; ≥: lower bound, the source leaves a large share unitemised. n/a: not computable "
+                  "from the embedded data (self-sufficiency needs trade in the production unit; docs/atlas.md).", highlight=False)
     shown = pd.DataFrame({
         "mineral": imports["mineral"], "stage": imports["stage"], "year": imports["year"].astype(str),
         "imports kUSD": imports["imports_kusd"].map(_num),
