@@ -108,3 +108,20 @@ def test_csv_outputs(capsys):
                        "--year", "2024", "--basis", "quantity", "--hs6", "284690", "--csv")
     header, row = out.splitlines()[:2]
     assert code == 0 and header.startswith("stage,basis,total_imports,direct,chain") and row.startswith("refining,quantity,")
+
+
+def test_json_bytes_do_not_depend_on_hash_seed():
+    """Same inputs, same bytes: bloc sums must not follow set iteration order (which changes with
+    PYTHONHASHSEED between processes)."""
+    import os
+    import subprocess
+    import sys
+
+    args = ["atlas", "--mineral", "nickel", "--year", "2025", "--bloc", "forge", "--json"]
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-c", "from critmin.cli import main; main()", *args],
+                              env=env, capture_output=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

@@ -38,7 +38,7 @@ CONTENT: dict[str, tuple[str, float, str]] = {
 def bloc_share(view: StageView, members: Iterable[str]) -> float:
     """Members' share (0-1) of world output of the view (ROW is never a member)."""
     share = view.countries.set_index("iso3")["share"]
-    inside = [m for m in set(members) if m != OTHER and m in share.index]
+    inside = sorted(m for m in set(members) if m != OTHER and m in share.index)  # fixed order: same bytes
     return float(share.loc[inside].sum())
 
 
