@@ -112,6 +112,7 @@ def test_explicit_regions_are_kept_and_rest_grouped():
     ({"minerals": ["unobtainium"]}, UnknownChoiceError, "unknown world.minerals entry 'unobtainium'"),
     ({"minerals": ["gallium"]}, InputFileError, "no bilateral gallium trade"),
     ({"year": 1990}, UnknownChoiceError, "world.year"),
+    ({"year": 2025}, UnknownChoiceError, "unknown world.year for trade of"),  # USGS has 2025e, BACI ends in 2024
     ({"year": "2024"}, InputFileError, "world.year"),
     ({"regions": ["CHN", "XXX"]}, UnknownChoiceError, "world.regions entry 'XXX'"),
     ({"minerals": []}, InputFileError, "world.minerals"),
@@ -160,3 +161,11 @@ def test_rare_earth_concentrate_follows_documented_routes(world):
     assert f[("USA", "CHN")] == pytest.approx(45_500)  # USGS MCS 2026: US mine output 2024, t REO
     assert f[("MMR", "CHN")] == pytest.approx(27_000)
     assert ("AUS", "MYS") in f.index
+
+
+def test_year_before_the_2025_controls_also_calibrates():
+    # 2023: NdPr oxide 75 USD/kg and lithium carbonate 39,000 USD/t (USGS MCS 2026 price tables)
+    w = build_world({"year": 2023})
+    assert w.observed.reference_price["ndpr_oxide"] == 75_000
+    assert w.observed.reference_price["lithium_chemicals"] == 39_000
+    assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE

@@ -103,6 +103,9 @@ def _trade(trade: pd.DataFrame, product: ChainProduct, year: int, price: float,
     parts = []
     for code in product.trade:
         rows = trade[(trade["hs6"] == code.hs6) & (trade["year"] == year)]
+        if rows.empty:
+            years = sorted(set(trade.loc[trade["hs6"] == code.hs6, "year"].astype(int)))
+            raise UnknownChoiceError(f"world.year for trade of {product.id} (HS {code.hs6})", year, years)
         if code.basis == "value":
             q = rows["value_kusd"] * 1000.0 / price
         else:
