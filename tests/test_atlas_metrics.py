@@ -11,6 +11,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import critmin.data
 from critmin.atlas import balance, concentration, exposure, geopolrisk, tables, trade
@@ -238,3 +240,17 @@ def test_geopolrisk_company_example_from_documentation():
     score, risk = geopolrisk.score(0.26749007657640966, sum(q * w for q, w in zip(qty, wgi)), sum(qty), 0.0)
     assert risk == pytest.approx(604.130149 / 1566)  # 0.385779...
     assert score == pytest.approx(0.26749007657640966 * 604.130149 / 1566)
+
+
+# --- properties of the HHI ----------------------------------------------------------------
+
+
+@given(st.lists(st.floats(min_value=0.001, max_value=1e6, allow_nan=False), min_size=1, max_size=30))
+def test_hhi_between_equal_split_and_monopoly(values):
+    """For n producers, 10,000 / n <= HHI <= 10,000 (equal split and monopoly); top-1^2 x 10,000
+    <= HHI (the largest term of the sum) and top-1 <= top-3."""
+    s = concentration.shares(pd.Series(values, index=[f"C{i:02d}" for i in range(len(values))]))
+    h = concentration.hhi(s)
+    assert 10_000 / len(values) - 1e-6 <= h <= 10_000 + 1e-6
+    assert 10_000 * concentration.top_shares(s, 1) ** 2 <= h + 1e-6
+    assert concentration.top_shares(s, 1) <= concentration.top_shares(s, 3) + 1e-12
