@@ -57,8 +57,9 @@ def check(sc: Scenario) -> None:
                 raise InputFileError(src, f"unknown product; products are {', '.join(products)}", f"{field}[{i}].product", entry.product)
             if field == "processing" and entry.product not in has_inputs:
                 raise InputFileError(src, "product has no inputs to process (give it 'inputs' or use supply)", f"processing[{i}].product", entry.product)
+    plain = (set(regions), set(products))
     for i, t in enumerate(sc.transport):
-        _selectors(sc, f"transport[{i}]", {"product": t.product, "origin": t.origin, "destination": t.destination})
+        _selectors(sc, f"transport[{i}]", {"product": t.product, "origin": t.origin, "destination": t.destination}, plain)
     for i, pol in enumerate(sc.policies):
         where = f"policies[{i}]"
         if pol.kind == "stockpile":
@@ -75,8 +76,10 @@ def check(sc: Scenario) -> None:
             _selectors(sc, where, fields)
 
 
-def _selectors(sc: Scenario, where: str, fields: dict[str, object]) -> None:
+def _selectors(sc: Scenario, where: str, fields: dict[str, object], plain: tuple[set[str], set[str]] | None = None) -> None:
     for name, sel in fields.items():
+        if plain is not None and isinstance(sel, str) and sel in plain[name == "product"]:
+            continue  # a plain id: nothing to resolve
         try:
             if name == "product":
                 resolve(sel, sc.product_ids, what="product")  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ Cross-references (unknown region, product, bloc) are checked in :mod:`critmin.sc
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -187,10 +188,10 @@ class Scenario(_Strict):
     def source(self) -> str:
         return self._source
 
-    @property
+    @cached_property
     def region_ids(self) -> list[str]:
         return [r.id for r in self.regions]
 
-    @property
+    @cached_property
     def product_ids(self) -> list[str]:
         return [p.id for p in self.products]
