@@ -115,6 +115,7 @@ def test_explicit_regions_are_kept_and_rest_grouped():
     ({"year": 2025}, UnknownChoiceError, "unknown world.year for trade of"),  # USGS has 2025e, BACI ends in 2024
     ({"year": "2024"}, InputFileError, "world.year"),
     ({"regions": ["CHN", "XXX"]}, UnknownChoiceError, "world.regions entry 'XXX'"),
+    ({"regions": ["CHN", "EUU"]}, UnknownChoiceError, "world.regions entry 'EUU'"),  # a union, not a country
     ({"minerals": []}, InputFileError, "world.minerals"),
     ({"yaer": 2024}, InputFileError, "world.yaer"),
 ])

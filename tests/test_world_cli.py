@@ -47,3 +47,18 @@ def test_world_bad_mineral_is_one_line_error(capsys):
     code, out, err = run(capsys, "world", "--minerals", "cobalt")
     assert code == 2
     assert err.startswith("error: ") and "cobalt cannot be calibrated" in err and "Traceback" not in err
+
+
+def test_world_json_bytes_do_not_depend_on_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"w{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "critmin.cli", "world", "--minerals", "graphite,lithium", "--json", str(path)],
+                       check=True, env=env, capture_output=True)
+        outs.append(path.read_bytes())
+    assert outs[0] == outs[1]

@@ -237,7 +237,8 @@ def _regions(spec_regions, country_out, country_use, gross, members):
         countries |= set(s.index)
     for g in gross.values():
         countries |= set(g["origin"]) | set(g["destination"])
-    known = set(load("regions")["iso3"])
+    table = load("regions")
+    known = set(table.loc[table["kind"] == "country", "iso3"])  # not EUU/ROW/WLD: they hold no country data
     kept = rg.choose(spec_regions, _shares(country_out, country_use, gross), known)
     return rg.assign(countries | set(kept), kept, members), kept
 
