@@ -26,15 +26,17 @@ class Context:
     source: str
     baseline_result: Any = None
     references: dict[str, float] = field(default_factory=dict)
-    solved_baseline: bool = False
 
     def baseline(self) -> Any:
-        """The baseline Result (solved on first use when the caller gave none)."""
+        """The baseline Result: the caller's if it covers every product of the market, else solved
+        here on first use (a world's fitted result lacks products a scenario adds to the world)."""
+        given = self.baseline_result
+        if given is not None and not set(self.scenario.product_ids) <= set(given.prices["product"]):
+            self.baseline_result = None
         if self.baseline_result is None:
             from critmin.engine import solve
 
             self.baseline_result = solve(self.scenario)
-            self.solved_baseline = True
         return self.baseline_result
 
     def zone(self, selector: str | list[str], where: str) -> list[str]:
@@ -57,13 +59,10 @@ class Context:
         return dict(next(p.inputs for p in self.scenario.products if p.id == product))
 
     def input_price(self, region: str, product: str) -> float:
-        """An input's reference price if it has one, else its baseline market price in ``region``."""
-        if product in self.references:
-            return self.references[product]
-        price = self.baseline().price(region, product)
-        if not np.isfinite(price):
-            raise ScenarioError(f"{self.source}: no baseline price of input {product!r} in region {region!r}")
-        return price
+        """What a zone processor in ``region`` pays for an input: its baseline price, or the input's
+        reference price where that is higher (a reference price is a floor, not a ceiling)."""
+        price = self.baseline_price(region, product)
+        return max(price, self.references[product]) if product in self.references else price
 
     def baseline_price(self, region: str, product: str) -> float:
         price = self.baseline().price(region, product)

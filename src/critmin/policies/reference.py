@@ -4,8 +4,8 @@ Zone curves (``product`` k, zone Z):
 
 - supply ``S(p)``: every supply entry of k in Z on its curve, ``clip((p - a) / b, 0, capacity)``;
   every processing entry of k in Z on its conversion-cost curve at the margin
-  ``p - sum(coef x input price)`` (input prices: the input's reference price, else its baseline
-  price in that region); plus the ``pipeline`` steps (``capacity`` once ``p >= cost``).
+  ``p - sum(coef x input price)`` (input price: the baseline price in that region, or the input's
+  reference price where higher, since a reference price is a floor); plus the ``pipeline`` steps (``capacity`` once ``p >= cost``).
 - demand ``D(p)``: every demand curve of k in Z, ``max(0, (alpha - p) / beta)``, plus fixed
   demands, plus the input use of zone processors downstream of k at their baseline output
   (derived demand, held fixed: an intermediate product has no demand curve of its own).
@@ -19,8 +19,11 @@ the step's cost).
 ``cost_plus``: ``p = input cost + operating cost + capital_cost x CRF(r, n)`` with the capital
 recovery factor ``CRF = r / (1 - (1 + r)^-n)`` (``1/n`` when r = 0), ``capital_cost`` per unit of
 annual capacity. Without ``operating_cost`` the operating (or conversion) cost is the average cost
-of zone producers at their baseline output, the area under their curves divided by output:
-``sum(a q + b q^2 / 2) / sum(q)``; input cost is ``sum(coef x input price)`` weighted by the
+of zone producers at their baseline output, the area under their curves (marginal cost floored at
+0) divided by output: ``sum(a q + b q^2 / 2) / sum(q)`` when intercepts are >= 0. Curves
+calibrated through one observed point with a short-run elasticity are steep with negative
+intercepts and say little about cost, so give ``operating_cost`` from cost data where it exists
+(the shipped scenarios do); input cost is ``sum(coef x input price)`` weighted by the
 zone processors' baseline output.
 """
 
@@ -128,19 +131,25 @@ def average_cost(ctx: Context, product: str, zone: list[str]) -> tuple[float, fl
         if e.product == product and e.region in zone:
             q = float(curve_quantity(ctx.producer_price(e.region, product), e.intercept, e.slope, e.capacity))
             q = _flat_share(ctx, e, q, "supply")
-            cost += e.intercept * q + 0.5 * e.slope * q * q
+            cost += _area(e.intercept, e.slope, q)
             out += q
     for e in sc.processing:
         if e.product == product and e.region in zone:
             unit_in = sum(c * ctx.baseline_price(e.region, i) for i, c in coefs.items())
             z = float(curve_quantity(ctx.producer_price(e.region, product) - unit_in, e.intercept, e.slope, e.capacity))
             z = _flat_share(ctx, e, z, "processing")
-            cost += e.intercept * z + 0.5 * e.slope * z * z
+            cost += _area(e.intercept, e.slope, z)
             inputs += unit_in * z
             out += z
     if out <= 0:
         raise ScenarioError(f"{ctx.source}: no producer of {product!r} in the zone has baseline output; give operating_cost")
     return cost / out, inputs / out, out
+
+
+def _area(a: float, b: float, q: float) -> float:
+    """Cost of the first ``q`` units on ``a + b s`` with marginal cost floored at 0 (a cost is never negative)."""
+    q0 = min(max(-a / b, 0.0), q) if b > 0 else (q if a < 0 else 0.0)
+    return a * (q - q0) + 0.5 * b * (q * q - q0 * q0)
 
 
 def _flat_share(ctx: Context, entry: Any, q: float, table: str) -> float:
