@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 #: Modules under critmin.commands that register commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world")
+COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world", "run")
 
 
 def register_all() -> None:

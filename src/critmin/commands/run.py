@@ -1,0 +1,96 @@
+"""``critmin run``, ``critmin compare`` and ``critmin report``: result files, differences and the HTML report.
+
+Numbers come from :mod:`critmin.results` (solve, tables, manifest, comparison) and
+:mod:`critmin.reports` (the HTML page); this module only parses options and prints summaries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from critmin.commands import app
+from critmin.commands.output import console, emit_csv, emit_json, rich_table
+from critmin.errors import CritminError
+
+#: Rows shown per comparison table in the human summary (the files and --json/--csv have them all).
+SHOWN = 15
+
+
+@app.command("run")
+def run_command(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output directory (created; must be new, empty, or a previous output with --force)."),
+    excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (needs the 'excel' extra: openpyxl)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing critmin output directory."),
+) -> None:
+    """Solve a scenario and write every result table (CSV and Parquet) with a manifest.json."""
+    from critmin.reports import steps
+    from critmin.results import execute, write_run
+
+    with steps() as step:
+        run = execute(file, step)
+        step(f"writing {out}")
+        data = write_run(run, out, excel=excel, force=force)
+    console.print(f"[bold]{run.name}[/bold]: {run.result.status}; residual {run.result.residual:.2e} "
+                  f"(tolerance {run.result.tolerance:g}); {len(data['files'])} files and manifest.json written to {out}")
+
+
+@app.command("compare")
+def compare_command(
+    a: Path = typer.Argument(..., help="Reference scenario file (the 'a' side, e.g. the baseline)."),
+    b: Path = typer.Argument(..., help="Scenario file compared with it (the 'b' side)."),
+    as_json: bool = typer.Option(False, "--json", help="Print all difference tables as one JSON object."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print all difference tables as one long CSV (table, key, measure, a, b, change, change_pct)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write one CSV per table and manifest.json into this directory."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing critmin output directory."),
+) -> None:
+    """Solve two scenarios and list the differences that matter (b minus a), largest first."""
+    from critmin.reports import steps
+    from critmin.results import compare, execute, write_comparison
+
+    if as_json and as_csv:
+        raise CritminError("compare: choose one of --json and --csv")
+    with steps() as step:
+        run_a, run_b = execute(a, step), execute(b, step)
+        step("comparing")
+        comparison = compare(run_a, run_b)
+        if out is not None:
+            write_comparison(comparison, out, force=force)
+    if as_json:
+        emit_json(comparison.to_dict())
+    elif as_csv:
+        emit_csv(comparison.long())
+    else:
+        console.print(f"[bold]{comparison.b}[/bold] against [bold]{comparison.a}[/bold] (change = b - a; change_pct = 100 x change / |a|)")
+        for name, frame in comparison.tables.items():
+            if len(frame):
+                more = f" (largest {SHOWN} of {len(frame)})" if len(frame) > SHOWN else ""
+                console.print(rich_table(frame.head(SHOWN), title=name + more))
+            else:
+                console.print(f"{name}: no change")
+    if out is not None and not (as_json or as_csv):
+        console.print(f"difference tables and manifest.json written to {out}")
+
+
+@app.command("report")
+def report_command(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Baseline scenario file to compare with."),
+    out: Path = typer.Option(..., "-o", "--out", help="HTML file to write (self-contained; opens offline)."),
+) -> None:
+    """Write one self-contained HTML report: headline numbers, maps, Sankey, prices, welfare, calibration, sources."""
+    from critmin.reports import render, steps
+    from critmin.results import execute
+    from critmin.results.write import write_text_atomic
+
+    with steps() as step:
+        run = execute(file, step)
+        baseline = execute(against, step) if against is not None else None
+        page = render(run, baseline, step)
+        step(f"writing {out}")
+        write_text_atomic(out, page)
+    console.print(f"report of [bold]{run.name}[/bold]" + (f" against [bold]{baseline.name}[/bold]" if baseline else "") +
+                  f" written to {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")

@@ -1,0 +1,83 @@
+"""run / compare / report end to end through critmin.cli.main: files, JSON/CSV contracts, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from critmin.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FREE = str(FIXTURES / "outputs" / "two_region_free.yaml")
+TARIFF = str(FIXTURES / "outputs" / "two_region_tariff.yaml")
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_writes_tables_and_manifest(capsys, tmp_path):
+    code, out, err = cli(capsys, "run", TARIFF, "-o", str(tmp_path / "out"))
+    assert code == 0 and err == "" and "two-region-tariff: optimal" in out
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"]["name"] == "two-region-tariff"
+    assert (tmp_path / "out" / "prices.csv").read_text(encoding="utf-8").splitlines()[0] == "region,product,price"
+    code, _, err = cli(capsys, "run", TARIFF, "-o", str(tmp_path / "out"))
+    assert code == 2 and err.count("\n") == 1 and "already holds a critmin output; use --force" in err
+    code, _, _ = cli(capsys, "run", TARIFF, "-o", str(tmp_path / "out"), "--force", "--excel")
+    assert code == 0 and (tmp_path / "out" / "results.xlsx").is_file()
+
+
+def test_compare_json_csv_and_directory(capsys, tmp_path):
+    code, out, _ = cli(capsys, "compare", FREE, TARIFF, "--json")
+    obj = json.loads(out)
+    assert code == 0 and obj["a"]["name"] == "two-region-free" and obj["b"]["name"] == "two-region-tariff"
+    m = next(r for r in obj["prices"] if r["region"] == "M")
+    assert m["change"] == pytest.approx(6, abs=1e-8) and m["change_pct"] == pytest.approx(15, abs=1e-8)  # 9 x 1/(1 + 0.5)
+    code, out, _ = cli(capsys, "compare", FREE, TARIFF, "--csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "table,key,measure,a,b,change,change_pct" and lines[1].startswith("prices,M/oxide,price,40")
+    code, out, _ = cli(capsys, "compare", FREE, TARIFF, "-o", str(tmp_path / "cmp"))
+    assert code == 0 and "prices" in out and "written to" in out
+    assert (tmp_path / "cmp" / "flows.csv").is_file() and (tmp_path / "cmp" / "manifest.json").is_file()
+
+
+def test_report_writes_one_html(capsys, tmp_path):
+    target = tmp_path / "r.html"
+    code, out, _ = cli(capsys, "report", TARIFF, "--against", FREE, "-o", str(target))
+    assert code == 0 and "written to" in out
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("run", "missing.yaml", "-o", "OUT"), "missing.yaml: file not found"),
+        (("compare", FREE, "missing.yaml"), "missing.yaml: file not found"),
+        (("report", "missing.yaml", "-o", "OUT/r.html"), "missing.yaml: file not found"),
+        (("compare", FREE, TARIFF, "--json", "--csv"), "choose one of --json and --csv"),
+        (("run", "BAD", "-o", "OUT"), "field 'supply[0].slope' (value -1): Input should be greater than or equal to 0"),
+        (("run", TARIFF, "-o", "FILE"), "FILE: output path exists and is a file"),
+        (("report", TARIFF, "-o", "OUT"), "OUT: output path is a directory"),
+    ],
+)
+def test_errors_are_one_line(capsys, tmp_path, args, needle):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(FREE).read_text(encoding="utf-8").replace("intercept: 10, slope: 1", "intercept: 10, slope: -1"),
+                   encoding="utf-8")
+    (tmp_path / "FILE").write_text("x", encoding="utf-8")
+    (tmp_path / "OUT").mkdir()
+    subst = {"BAD": str(bad), "FILE": str(tmp_path / "FILE"), "OUT": str(tmp_path / "OUT"),
+             "OUT/r.html": str(tmp_path / "OUT" / "r.html"), "missing.yaml": str(tmp_path / "missing.yaml")}
+    code, out, err = cli(capsys, *[subst.get(a, a) for a in args])
+    assert code != 0 and err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert needle.replace("OUT", str(tmp_path / "OUT")).replace("FILE", str(tmp_path / "FILE")).replace(
+        "missing.yaml", str(tmp_path / "missing.yaml")) in err
