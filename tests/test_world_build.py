@@ -170,3 +170,46 @@ def test_year_before_the_2025_controls_also_calibrates():
     assert w.observed.reference_price["ndpr_oxide"] == 75_000
     assert w.observed.reference_price["lithium_chemicals"] == 39_000
     assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
+
+
+def test_every_curve_of_the_default_world_passes_through_its_observed_point(world):
+    # closed forms of decision 0026 on the real market: the curve's level at the observed
+    # quantity is the observed price (or margin) and its point elasticity is the table's value
+    obs = world.observed
+    q = obs.quantities.set_index(["region", "product"])
+    p = obs.prices.set_index(["region", "product"])["price"]
+    table = load_parameters()["elasticities"].set_index("parameter")["value"]
+    chains = {c.id: c for c in obs.products}
+    for s in world.market["supply"]:
+        q0, p0 = q.loc[(s["region"], s["product"]), "production"], p[(s["region"], s["product"])]
+        assert s["intercept"] + s["slope"] * q0 == pytest.approx(p0, rel=1e-12)
+        assert p0 / (s["slope"] * q0) == pytest.approx(table[world.elasticities.source(chains[s["product"]], "supply")])
+    for d in world.market["demand"]:
+        q0, p0 = q.loc[(d["region"], d["product"]), "consumption"], p[(d["region"], d["product"])]
+        assert d["intercept"] - d["slope"] * q0 == pytest.approx(p0, rel=1e-12)
+        assert -p0 / (d["slope"] * q0) == pytest.approx(table[world.elasticities.source(chains[d["product"]], "demand")])
+    for e in world.market["processing"]:
+        z0 = q.loc[(e["region"], e["product"]), "processing"]
+        margin = p[(e["region"], e["product"])] - sum(a * p[(e["region"], i)] for i, a in obs.coefficients[e["product"]].items())
+        assert margin > 0
+        assert e["intercept"] + e["slope"] * z0 == pytest.approx(margin, rel=1e-12)
+
+
+def test_processing_margin_in_china_by_hand(world):
+    # lithium in China: chemicals at the importers' price 11,800 x 1.01, mined lithium at the
+    # importers' price 45,932.17 x 1.05 (freight shares, trade_costs.csv), 1/5.323 t Li per t LCE:
+    # 11,918 - 48,228.78 / 5.323 = 2,857.55 USD/t LCE (the 3,171 margin less freight on ore plus on chemicals)
+    e = next(x for x in world.market["processing"] if x["region"] == "CHN" and x["product"] == "lithium_chemicals")
+    z0 = world.observed.quantities.set_index(["region", "product"]).loc[("CHN", "lithium_chemicals"), "processing"]
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(11_918 - 45_932.167 * 1.05 / 5.323, rel=1e-9)
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(2857.55, abs=0.01)
+
+
+def test_long_run_elasticities_and_overrides_also_calibrate():
+    spec = {"minerals": ["rare_earths"], "elasticities": {"horizon": "long", "overrides": [
+        {"side": "supply", "region": "CHN", "product": "ndpr_oxide", "value": 0.05}]}}
+    w = build_world(spec)
+    assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
+    chn = next(s for s in w.market["processing"] if s["region"] == "CHN")
+    usa = next(d for d in w.market["demand"] if d["region"] == "USA")
+    assert chn["slope"] > 0 and usa["slope"] > 0
