@@ -68,7 +68,7 @@ def test_errors_are_one_line(capsys, args, needle):
 def test_exposure_json(capsys):
     code, out, _ = run(capsys, "exposure", "--importer", "JPN", "--supplier", "COD", "--mineral", "cobalt", "--year", "2024", "--json")
     obj = json.loads(out)
-    assert code == 0 and obj["importer"] == "JPN" and obj["supplier"] == "COD" and obj["year"] == 2024
+    assert code == 0 and obj["importer"] == "JPN" and obj["supplier"] == "COD" and obj["year"] == 2024 and obj["note"] is None
     (refining,) = obj["stages"]
     # Japan buys no cobalt chemicals from the DRC directly, but the DRC mined 226,000 of 302,000 t
     # (USGS MCS 2026, 2024), so under the world-pool assumption chain = sum_o x_o x 226/302 = 226/302

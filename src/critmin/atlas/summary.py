@@ -138,8 +138,11 @@ def exposure(importer: str, supplier: str, mineral: str, year: int | None = None
     year = trade_years(rows)[-1] if year is None else check_trade_year(rows, year)
     up = upstream_view(mineral, year)
     used = rows[(rows["year"] == year) & rows["importer"].isin(members)]
+    inside = supplier in members
     return {
         "importer": label, "members": members, "supplier": supplier, "mineral": mineral, "year": year,
+        "note": (f"{supplier} is inside {label}: flows from it are internal, so its direct share is 0 and the chain "
+                 "counts only material mined there that comes back through outside refiners") if inside else None,
         "stages": stage_exposures(rows, members, supplier, year, basis),
         "geopolrisk": supply_risk(mineral, rows, members, year),
         "sources": source_list(used) + ([] if up is None else up.sources)

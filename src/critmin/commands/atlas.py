@@ -140,6 +140,8 @@ def exposure(
         emit_csv(table)
     else:
         console.print(f"[bold]{result['importer']} ← {result['supplier']}, {mineral}, {result['year']}[/bold]")
+        if result["note"]:
+            console.print(f"note: {result['note']}", highlight=False)
         for s in result["stages"]:
             if "direct" not in s:
                 console.print(f"{s['stage']}: {s['note']}")
