@@ -21,16 +21,18 @@ SHOWN = 25
 @app.command("solve")
 def solve_command(
     file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
-    json_path: Optional[str] = typer.Option(
-        None, "--json", is_flag=False, flag_value="-", help="Write the result as one JSON object, to PATH or (no PATH) stdout."
-    ),
+    path: Optional[Path] = typer.Argument(None, help="With --json: write the JSON to this file instead of stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (to PATH if given)."),
 ) -> None:
-    """Solve a scenario's spatial market equilibrium and certify it."""
+    """Solve a scenario's spatial market equilibrium and certify it: ``critmin solve FILE [--json [PATH]]``."""
     from critmin.engine import solve
+    from critmin.errors import CritminError
 
+    if path is not None and not as_json:
+        raise CritminError(f"unexpected argument {str(path)!r}: an output PATH goes with --json (critmin solve FILE --json PATH)")
     result = solve(file)
-    if json_path is not None:
-        emit_json(result.to_dict(), None if json_path == "-" else json_path)
+    if as_json:
+        emit_json(result.to_dict(), path)
         return
     s = result.solver
     console.print(

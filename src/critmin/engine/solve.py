@@ -87,7 +87,9 @@ def _start(model: Model, warm: Result | None) -> np.ndarray:
 
 
 def _infeasible_sinks(model: Model) -> bool:
-    """True when no supply/processing/trade plan within capacities, bans and quotas meets the fixed sinks."""
+    """True when no supply/processing/trade plan within capacities, bans and quotas meets the
+    fixed sinks (an LP feasibility problem, solved by HiGHS; run only when fixed sinks exist).
+    Without this check Newton would chase prices to infinity before giving up."""
     if not (model.sink > 0).any():
         return False
     cols = np.r_[model.block("q"), model.block("z"), model.block("x")]
@@ -109,12 +111,12 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
     model = build(sc)
+    if _infeasible_sinks(model):
+        raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met by any supply, "
+                            "processing and trade within capacities, bans and quotas")
     mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear)
     sol = mcp.solve(_start(model, warm_start), tol=SOLVER_TOL, max_iter=max_iter)
     if not sol.converged:
-        if _infeasible_sinks(model):
-            raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met by any supply, "
-                                "processing and trade within capacities, bans and quotas")
         raise SolverError(f"{sc.source}: no equilibrium found ({sol.message} after {sol.iterations} Newton iterations, "
                           f"merit {sol.merit:.3g})")
     solution = Solution(model, sol.y)
@@ -122,8 +124,6 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     tables["policies"], tables["policy_details"], gov, rent = account(model, solution)
     cert = certify(sc, tables, model.P, model.Q)
     if not cert.residual <= TOLERANCE:
-        if _infeasible_sinks(model):
-            raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met")
         raise SolverError(f"{sc.source}: equilibrium certificate failed: residual {cert.residual:.3g} > tolerance "
                           f"{TOLERANCE:g} (worst condition: {cert.worst})")
     keys = _keys(model)

@@ -86,4 +86,4 @@ def _selectors(sc: Scenario, where: str, fields: dict[str, object], plain: tuple
             else:
                 resolve(sel, sc.region_ids, sc.blocs, what="region or bloc")  # type: ignore[arg-type]
         except UnknownChoiceError as err:
-            raise InputFileError(sc.source, str(err), f"{where}.{name}", err.value) from None
+            raise InputFileError(sc.source, str(err), f"{where}.{name}", sel) from None
