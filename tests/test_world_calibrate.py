@@ -88,3 +88,28 @@ def test_elasticities_default_override_and_errors():
         Elasticities(table, {"overrides": [{"side": "demand", "value": 0.3}]})
     with pytest.raises(InputFileError, match="horizon"):
         Elasticities(table, {"horizon": "medium"})
+
+
+def test_refining_routes_file_is_valid_and_bad_rows_are_named(tmp_path):
+    from critmin.errors import DataError
+    from critmin.world.observed import routes
+
+    table = routes()
+    assert set(table["role"]) == {"location", "flows"}
+    good = (tmp_path / "good.csv")
+    from importlib import resources
+
+    text = (resources.files("critmin.world") / "refining_routes.csv").read_text()
+    good.write_text(text)
+    assert len(routes(good)) == len(table)
+    bad = tmp_path / "refining_routes.csv"
+    lines = text.splitlines()
+    lines[1] = lines[1].replace(",1.0,location,", ",1.5,location,", 1)
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="refining_routes.csv, row 1: column 'share' \\(value '1.5'\\)"):
+        routes(bad)
+    lines = text.splitlines()
+    lines[1] = lines[1].replace(",1.0,location,", ",1.0,sideways,", 1)
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="column 'role' \\(value 'sideways'\\)"):
+        routes(bad)
