@@ -92,7 +92,7 @@ def test_elasticities_default_override_and_errors():
 
 def test_refining_routes_file_is_valid_and_bad_rows_are_named(tmp_path):
     from critmin.errors import DataError
-    from critmin.world.observed import routes
+    from critmin.world.routes import routes
 
     table = routes()
     assert set(table["role"]) == {"location", "flows"}

@@ -4,7 +4,8 @@
 scenario, calibrated so that its baseline equilibrium reproduces the observed year; see
 docs/world-model.md. Submodules: ``chains`` (products per stage), ``regions`` (selection and
 grouping), ``observed`` (the observed year), ``flows`` (netting, reconciliation, forest),
-``calibrate`` (curves and trade costs), ``fit`` (calibration table), ``build`` (the entry point).
+``routes`` (refining location and preferred routes by assumption), ``calibrate`` (curves and
+trade costs), ``fit`` (calibration table), ``build`` (the entry point).
 """
 
 from __future__ import annotations
