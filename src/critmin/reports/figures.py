@@ -23,7 +23,7 @@ def _dropdown(products: list[str], traces_per_product: int) -> list[dict]:
     for i, product in enumerate(products):
         visible = [j // traces_per_product == i for j in range(len(products) * traces_per_product)]
         buttons.append({"label": product, "method": "update", "args": [{"visible": visible}]})
-    return [{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.15, "yanchor": "top",
+    return [{"buttons": buttons, "direction": "down", "x": 0.5, "xanchor": "center", "y": 1.15, "yanchor": "top",
              "showactive": True, "active": 0}]
 
 
@@ -50,7 +50,8 @@ def product_map(frame: pd.DataFrame, value: str, products: list[str], names: dic
             marker={"line": {"color": "#666", "width": 0.4}}, **scale))
     fig.update_layout(title={"text": title}, height=460, updatemenus=_dropdown(products, 1),
                       geo={"scope": "world", "resolution": 110, "showframe": False, "showcoastlines": True,
-                           "showland": True, "landcolor": "#eeeeee", "projection": {"type": "natural earth"}},
+                           "showland": True, "landcolor": "#eeeeee", "projection": {"type": "natural earth", "rotation": {"lon": 0}},
+                           "lonaxis": {"range": [-180, 180]}, "lataxis": {"range": [-58, 84]}},
                       **LAYOUT)
     return fig
 

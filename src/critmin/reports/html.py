@@ -40,7 +40,7 @@ h1{margin-bottom:0.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:0.2em;m
 .card{border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;background:#fafafa}
 .card .v{font-size:1.5em;font-weight:600}.card .l{font-size:0.85em;color:#333}.card .x{font-size:0.8em;color:#666}
 table{border-collapse:collapse;margin:0.6em 0;font-size:0.85em}th,td{padding:2px 8px;border-bottom:1px solid #e3e3e3}
-th{background:#f0f4f8;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f0f4f8;text-align:left}td{max-width:36em;overflow-wrap:anywhere}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:0.3em 0}pre{background:#f6f6f6;padding:0.8em;white-space:pre-wrap}
 details{margin:0.5em 0}summary{cursor:pointer;color:#0072B2}
 """
@@ -89,8 +89,11 @@ def _map_production(run: Any) -> str:
 def _map_prices(run: Any, baseline: Any | None, prices: pd.DataFrame) -> str:
     if baseline is None:
         return '<p class="note">No baseline: run <code>critmin report FILE --against BASELINE</code> to map price changes.</p>'
-    fig = figures.product_map(prices, "change_pct", run.scenario.product_ids, _names(run.scenario),
-                              "Price change against the baseline (%), by product", "change %", diverging=True)
+    moved = prices.assign(m=prices["change_pct"].abs()).groupby("product", sort=False)["m"].max().fillna(0.0)
+    products = sorted(run.scenario.product_ids, key=lambda p: -float(moved.get(p, 0.0)))
+    fig = figures.product_map(prices, "change_pct", products, _names(run.scenario),
+                              "Price change against the baseline (%), by product (largest change first)", "change %",
+                              diverging=True)
     return _figure(fig, "fig-map-prices", "No region of this scenario is a country (ISO3 code), so there is no map; "
                    "the price changes are in the section on prices.")
 
