@@ -184,12 +184,13 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
                          "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
-    mapping, kept = _regions(spec_regions, country_out, country_use, gross, members)
-    return _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, preferred, coefs,
+    mapping = _regions(spec_regions, country_out, country_use, gross, members)
+    return _aggregate(year, products, mapping, members, country_out, country_use, gross, preferred, coefs,
                       ref_price, freight, prov)
 
 
 def _shares(country_out, country_use, gross) -> pd.DataFrame:
+    """Country shares of world output, input use and apparent consumption, for region selection."""
     parts = []
     for pid, out in country_out.items():
         parts.append(pd.DataFrame({"iso3": out.index, "share": (out / out.sum()).to_numpy()}))
@@ -203,7 +204,8 @@ def _shares(country_out, country_use, gross) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _regions(spec_regions, country_out, country_use, gross, members):
+def _regions(spec_regions, country_out, country_use, gross, members) -> dict[str, str]:
+    """Country code -> model region for every country appearing in the data."""
     countries = set()
     for s in list(country_out.values()) + list(country_use.values()):
         countries |= set(s.index)
@@ -212,11 +214,12 @@ def _regions(spec_regions, country_out, country_use, gross, members):
     table = load("regions")
     known = set(table.loc[table["kind"] == "country", "iso3"])  # not EUU/ROW/WLD: they hold no country data
     kept = rg.choose(spec_regions, _shares(country_out, country_use, gross), known)
-    return rg.assign(countries | set(kept), kept, members), kept
+    return rg.assign(countries | set(kept), kept, members)
 
 
-def _aggregate(year, products, mapping, kept, members, country_out, country_use, gross, preferred, coefs, ref_price,
+def _aggregate(year, products, mapping, members, country_out, country_use, gross, preferred, coefs, ref_price,
                freight, prov) -> Observed:
+    """Country figures -> region figures, net/reconciled/forest flows and regional prices."""
     region_ids = sorted(set(mapping.values()), key=lambda r: (r in rg.GROUP_NAMES, r))
     names = load("regions").set_index("iso3")["name"].to_dict()
     region_names = {r: rg.GROUP_NAMES.get(r, names.get(r, r)) for r in region_ids}
