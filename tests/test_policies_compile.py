@@ -17,7 +17,7 @@ import yaml
 
 import critmin
 from critmin.errors import InputFileError, ScenarioError
-from critmin.policies import compile_policies, engine_scenario
+from critmin.policies import chain_table, compile_policies, engine_scenario
 from critmin.policies.reference import crf
 
 FIX = Path(__file__).parent / "fixtures" / "policies"
@@ -137,7 +137,9 @@ def test_chain_consistent_and_inconsistent_fixed_prices():
     ore = {**REF, "method": "fixed", "price": 60}
     oxide = {"kind": "reference_price", "product": "oxide", "zone": "forge", "method": "fixed", "conversion_cost": 10}
     out = compile_policies(with_policies("two_stage", ore, {**oxide, "price": 200}))
-    row = next(r for r in out["chain"] if r["product"] == "oxide")
+    table = chain_table(out)
+    assert list(table["product"]) == ["ore", "oxide"]  # stage order, inputs first
+    row = table.set_index("product").loc["oxide"]
     assert row["input_cost"] == pytest.approx(120) and row["margin"] == pytest.approx(70) and row["consistent"]
     # 100 < 2 x 60 + 10: the gap is 30, and the error names both products and the field.
     with pytest.raises(InputFileError) as err:
@@ -167,8 +169,8 @@ def test_export_licence_share_withheld_is_a_quota_on_baseline_exports():
     assert out["instruments"][0]["detail"]["quotas"]["ore"]["baseline_exports"] == pytest.approx(48, rel=1e-9)
     res = critmin.solve(engine_scenario(out))
     assert float(res.flows.query("origin == 'C'")["quantity"].sum()) == pytest.approx(28.8, rel=1e-7)
-    # A binding quota raises the importer's price: B now buys 63.5 - (48 - 28.8) ... at a higher price.
-    assert res.price("B", "ore") > 36.5
+    # The quota binds: B clears with A and the licensed 28.8, 100 - p_B = (p_B - 21) + 28.8, p_B = 46.1.
+    assert res.price("B", "ore") == pytest.approx(46.1, abs=1e-8)
 
 
 def test_export_ban_and_fixed_licence():

@@ -6,7 +6,9 @@ scenario, and :mod:`critmin.policies.outcomes` compares a policy run with its ba
 See docs/forge-instruments.md.
 """
 
+from critmin.policies.chain import chain_table
 from critmin.policies.compile import compile_policies, engine_scenario
 from critmin.policies.instruments import KINDS
+from critmin.policies.outcomes import outcomes
 
-__all__ = ["KINDS", "compile_policies", "engine_scenario"]
+__all__ = ["KINDS", "chain_table", "compile_policies", "engine_scenario", "outcomes"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from critmin.errors import InputFileError
 from critmin.policies.context import Context
 from critmin.policies.instruments import ReferencePrice
@@ -69,3 +71,8 @@ def chain_rows(ctx: Context, refs: list[tuple[str, ReferencePrice, list[str]]]) 
                 f"{where}.price" if ref.method == "fixed" else where, price)
         rows.append(row)
     return rows
+
+
+def chain_table(compiled: dict[str, Any]) -> pd.DataFrame:
+    """The ``chain`` of a compiled scenario as a table (empty when it sets no reference price)."""
+    return pd.DataFrame(compiled.get("chain", []), columns=COLUMNS)
