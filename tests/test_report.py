@@ -96,3 +96,14 @@ def test_chart_tables_by_hand():
     assert ore_a == pytest.approx(supply["A"] / supply.sum())
     prices = prices_before_after(None, run.result, run.scenario)
     assert prices["before"].isna().all() and prices["product"].tolist()[:3] == ["ore"] * 3
+
+
+def test_forge_outcomes_and_reference_chain_in_the_page(runs):
+    free, _ = runs
+    run = execute(FIXTURES / "outputs" / "two_region_reference.yaml")
+    page = render(run, free)
+    # Outcome tables of critmin.policies.outcomes for the bloc the policy names; the levy collects
+    # 18 x 24 = 432 (fixture header) and M's price rises from 40 to 52 (+30 %).
+    assert "Outcomes per forge member and for the bloc" in page and '<td class="n">432</td>' in page
+    assert "price of oxide in M" in page and "+30.0%" in page
+    assert "Reference prices across stages" in page and "synthetic test value" in page

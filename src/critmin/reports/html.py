@@ -131,6 +131,7 @@ def _welfare(run: Any, baseline: Any | None) -> str:
         change = (now - base.reindex(now.index)).reset_index()
         change.insert(2, "member_of", welfare["member_of"].to_numpy())
         parts.append(table(change, "Change against the baseline"))
+    parts.extend(_outcomes(run, baseline))
     policies = run.result.policies
     if len(policies):
         cols = [c for c in policies.columns if policies[c].notna().any() and c != "arcs"]
@@ -140,6 +141,26 @@ def _welfare(run: Any, baseline: Any | None) -> str:
     blocs = focus_blocs(run.result)
     note = f" Blocs named by the scenario's policies: {', '.join(blocs)}." if blocs else ""
     return "".join(parts) + f'<p class="note">Government net revenue is tariff, tax and levy revenue minus cfd payments and public purchases.{html.escape(note)}</p>'
+
+
+def _outcomes(run: Any, baseline: Any | None) -> list[str]:
+    """FORGE outcome tables (critmin.policies.outcomes) for each bloc a policy names, against the baseline."""
+    if baseline is None:
+        return []
+    from critmin.policies.outcomes import outcomes
+
+    parts = []
+    for bloc in focus_blocs(run.result):
+        members = run.scenario.blocs.get(bloc, [])
+        if not members:
+            continue
+        tables = outcomes(baseline.result, run.result, members, bloc)
+        parts.append(table(tables["by_member"], f"Outcomes per {bloc} member and for the bloc, against the baseline "
+                                                 "(consumer cost, producer gains, levy revenue, fiscal cost, welfare)"))
+        parts.append(details(f"Outcomes per {bloc} member and product: price, output, new capacity, self-sufficiency, "
+                             "buyer cost, imports from outside and inside the bloc (trade diversion)",
+                             table(tables["by_product"])))
+    return parts
 
 
 def _calibration(run: Any) -> str:
@@ -193,6 +214,11 @@ def _appendix(run: Any, baseline: Any | None) -> str:
         if side.header:
             parts.append(f"<p>Assumptions and sources stated in {html.escape(side.source.rsplit('/', 1)[-1])}:</p>"
                          f"<pre>{html.escape(side.header)}</pre>")
+    if run.chain is not None:
+        parts.append(table(run.chain, "Reference prices across stages (input cost + conversion cost <= reference price)"))
+    if run.instruments is not None:
+        parts.append(details("FORGE instruments and the engine policies they compiled to",
+                             table(run.instruments.drop(columns=["detail"]))))
     parts.append(table(pd.DataFrame([("critmin", critmin.__version__), ("embedded dataset", data_version()),
                                      ("plotly (charts, inlined)", plotly.__version__)], columns=["software", "version"])))
     if run.calibration is not None or (baseline is not None and baseline.calibration is not None):

@@ -1,26 +1,33 @@
 """Solve a scenario file into a :class:`Run`: the scenario, its certified result and what the report needs.
 
-The engine's :func:`critmin.solve` does the work; a Run adds what the output layer must know
-about where the numbers came from: the scenario's canonical hash, the sha256 of the file, its
-header comment block (the documented assumptions of a shipped scenario) and, for a calibrated
-world, the calibration table.
+A file with a ``world:`` section or FORGE instruments (``reference_price``, ``export_controls``)
+goes through the issue 4 pipeline: ``critmin.world.build.expand`` (build and fit the calibrated
+world), ``critmin.policies.compile_policies`` (instruments -> engine policies, the reference
+price chain), then the engine. A self-contained market goes straight to the engine. A Run adds
+what the output layer must know about where the numbers came from: the scenario's canonical
+hash, the sha256 of the file, its header comment block (the documented assumptions of a shipped
+scenario) and, for a calibrated world, the calibration table (docs/decisions/0039).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from critmin.engine.result import TABLES, Result, round_noise
 from critmin.results.manifest import scenario_sha256
 
-#: Calibration table of a world scenario, when the scenario or result carries one.
+#: Calibration table of a world scenario, when the world, the result or the scenario carries one.
 CALIBRATION = "calibration"
+#: Policy kinds that must be compiled by critmin.policies before the engine sees them.
+INSTRUMENTS = ("reference_price", "export_controls")
 
 
 @dataclass
@@ -32,6 +39,10 @@ class Run:
     result: Result
     header: str = ""
     file_sha256: str | None = None
+    #: the calibrated world (critmin.world.WorldMarket) when the file has a ``world:`` section
+    world: Any = None
+    #: compiled FORGE instruments: ``chain`` (reference prices across stages) and ``instruments``
+    compiled: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -43,22 +54,44 @@ class Run:
 
     @property
     def calibration(self) -> pd.DataFrame | None:
-        """The calibration fit, looked up on the result first, then on the scenario (world scenarios)."""
-        for holder in (self.result, self.scenario):
+        """The calibration fit: from the world this run built, else an attribute of the result or scenario."""
+        for holder in (self.world, self.result, self.scenario):
             table = getattr(holder, CALIBRATION, None)
             if isinstance(table, pd.DataFrame):
                 return table
         return None
 
+    @property
+    def chain(self) -> pd.DataFrame | None:
+        """Reference prices across stages (critmin.policies.chain), when the scenario has reference prices."""
+        rows = self.compiled.get("chain")
+        return pd.DataFrame(rows) if rows else None
+
+    @property
+    def instruments(self) -> pd.DataFrame | None:
+        """One row per FORGE instrument: its price, method and the engine policies it became."""
+        rows = self.compiled.get("instruments")
+        if not rows:
+            return None
+        flat = [{"index": r.get("index"), "kind": r.get("kind"), "product": r.get("product", ""),
+                 "method": r.get("method", ""), "enforcement": r.get("enforcement", ""), "price": r.get("price"),
+                 "engine_policies": " ".join(str(i) for i in r.get("engine_policies", [])),
+                 "source": r.get("source", ""), "detail": json.dumps(r.get("detail", {}), sort_keys=True, default=str)}
+                for r in rows]
+        return pd.DataFrame(flat)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Result tables in contract order (issue 3), plus ``calibration`` when there is one.
+        """Result tables in contract order (issue 3), plus ``calibration``, ``reference_chain`` and
+        ``instruments`` when there are some.
 
         Floats are rounded to 12 significant digits as in ``critmin solve --json``, so files show
         24.0 rather than 23.999999999999996 and the same inputs give the same bytes.
         """
         out = {name: round_noise(getattr(self.result, name)) for name in TABLES}
-        if self.calibration is not None:
-            out[CALIBRATION] = round_noise(self.calibration)
+        for name, table in ((CALIBRATION, self.calibration), ("reference_chain", self.chain),
+                            ("instruments", self.instruments)):
+            if table is not None:
+                out[name] = round_noise(table)
         return out
 
 
@@ -75,6 +108,29 @@ def header_comments(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+def _needs_pipeline(data: Any) -> bool:
+    """True for a scenario dict with a ``world:`` section or a FORGE instrument among its policies."""
+    if not isinstance(data, dict):
+        return False
+    policies = data.get("policies") or []
+    return "world" in data or any(isinstance(p, dict) and p.get("kind") in INSTRUMENTS for p in policies)
+
+
+def _world_pipeline(data: dict[str, Any], path: Path, step: Callable[[str], None]) -> tuple[Any, Any, dict[str, Any]]:
+    """(validated engine scenario, world or None, compiled extras) for a world/instrument scenario."""
+    from critmin.policies import compile_policies, engine_scenario
+    from critmin.scenario import load_scenario
+    from critmin.world.build import expand
+
+    step("building and fitting the calibrated world" if "world" in data else "preparing the market")
+    expanded, world = expand(data)
+    step("compiling FORGE instruments")
+    compiled = compile_policies(expanded, world.result if world is not None else None, source=str(path))
+    scenario = load_scenario(engine_scenario(compiled))
+    scenario._source = str(path)
+    return scenario, world, {k: compiled[k] for k in ("chain", "instruments") if compiled.get(k)}
+
+
 def execute(path: str | Path, step: Callable[[str], None] | None = None) -> Run:
     """Load, validate and solve the scenario at ``path``; ``step(label)`` reports progress."""
     from critmin.engine import solve
@@ -83,10 +139,20 @@ def execute(path: str | Path, step: Callable[[str], None] | None = None) -> Run:
     step = step or (lambda label: None)
     path = Path(path)
     step(f"loading {path.name}")
-    scenario = load_scenario(path)
+    if not path.is_file():
+        load_scenario(path)  # raises the loader's one-line error (file not found, not a file)
     raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw)  # JSON is YAML; a file that does not parse is left to the loader's message
+    except yaml.YAMLError:
+        data = None
+    world, compiled = None, {}
+    if _needs_pipeline(data):
+        scenario, world, compiled = _world_pipeline(data, path, step)
+    else:
+        scenario = load_scenario(path)
     step(f"solving {scenario.name}")
     result = solve(scenario)
     return Run(source=str(path), scenario=scenario, result=result,
                header=header_comments(raw.decode("utf-8", errors="replace")),
-               file_sha256=hashlib.sha256(raw).hexdigest())
+               file_sha256=hashlib.sha256(raw).hexdigest(), world=world, compiled=compiled)
