@@ -101,6 +101,28 @@ def test_incentive_with_derived_demand_of_an_intermediate():
     assert out["instruments"][0]["detail"]["derived_demand"] == pytest.approx(2 * z_b, rel=1e-12)
 
 
+def test_incentive_of_a_processed_product_uses_the_processors_margin():
+    # Zone supply of oxide is B's processing, z = (p - 2 p_ore_B - 10) / 0.2 with ore at its baseline
+    # price in B; zone demand is B's 300 - p. z = 0.5 (300 - p) gives p = (150 x 0.2 + 2 p_ore_B + 10) / 1.1.
+    base = critmin.solve(market("two_stage"))
+    p_ore = base.price("B", "ore")
+    out = compile_policies(with_policies("two_stage", {"kind": "reference_price", "product": "oxide", "zone": "forge",
+                                                       "method": "incentive", "target_share": 0.5}), base)
+    assert out["instruments"][0]["price"] == pytest.approx((30 + 2 * p_ore + 10) / 1.1, rel=1e-9)
+
+
+def test_cost_plus_of_a_processed_product_from_baseline_costs():
+    # B processes z_B at baseline on 10 + 0.2 z: average conversion cost 10 + 0.1 z_B; input cost
+    # 2 x baseline ore price in B; no capital charge.
+    base = critmin.solve(market("two_stage"))
+    z_b = float(base.processing.query("region == 'B'")["quantity"].iloc[0])
+    out = compile_policies(with_policies("two_stage", {"kind": "reference_price", "product": "oxide", "zone": "forge",
+                                                       "method": "cost_plus"}), base)
+    rec = out["instruments"][0]
+    assert rec["detail"]["input_cost"] == pytest.approx(2 * base.price("B", "ore"), rel=1e-12)
+    assert rec["price"] == pytest.approx(2 * base.price("B", "ore") + 10 + 0.1 * z_b, rel=1e-12)
+
+
 def test_incentive_unreachable_share_is_a_clear_error():
     sc = with_policies("one_stage", {**REF, "method": "incentive", "target_share": 0.9})
     # With capacity 10 in A and a fixed demand of 50 in B, zone supply never exceeds 10 < 0.9 x 50.
@@ -213,3 +235,12 @@ def test_input_is_not_modified_and_duplicates_are_refused():
     dup = with_policies("one_stage", {**REF, "method": "fixed", "price": 50}, {**REF, "method": "fixed", "price": 55})
     with pytest.raises(InputFileError, match="second reference price"):
         compile_policies(dup)
+
+
+def test_compiling_twice_gives_the_same_bytes():
+    sc = with_policies("two_stage", {**REF, "method": "incentive", "target_share": 0.5},
+                       {"kind": "reference_price", "product": "oxide", "zone": "forge", "method": "cost_plus"},
+                       {"kind": "export_controls", "supplier": "C", "products": ["oxide"], "destinations": "B",
+                        "mode": "license", "share_withheld": 0.5})
+    first, second = compile_policies(sc), compile_policies(sc)
+    assert yaml.safe_dump(first, sort_keys=True) == yaml.safe_dump(second, sort_keys=True)

@@ -18,6 +18,7 @@ import copy
 from graphlib import TopologicalSorter
 from typing import Any
 
+from critmin.errors import InputFileError
 from critmin.policies.chain import chain_rows
 from critmin.policies.context import Context
 from critmin.policies.controls import compile_controls
@@ -107,8 +108,6 @@ def compile_policies(scenario: dict[str, Any], market_result: Any = None, *, sou
     return out
 
 
-def _dup(source: str, i: int, j: int, product: str) -> Exception:
-    from critmin.errors import InputFileError
-
+def _dup(source: str, i: int, j: int, product: str) -> InputFileError:
     return InputFileError(source, f"a second reference price for this product (the first is policies[{j}])",
                           f"policies[{i}].product", product)
