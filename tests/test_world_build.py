@@ -79,9 +79,16 @@ def test_lithium_brine_routes_agree_with_baci_exports():
 
 
 def test_blocs_reach_grouped_members(world):
+    # decision 0007: FORGE includes the EU-27; the grouped EU states are in both blocs
     blocs = world.market["blocs"]
-    assert "REST_FORGE" in blocs["forge"] and "USA" in blocs["forge"]
+    assert {"REST_EU27", "REST_FORGE", "USA", "DEU"} <= set(blocs["forge"])
+    assert blocs["eu27"] == ["DEU", "REST_EU27"]
     assert "CHN" not in blocs["forge"] and "REST_WORLD" not in blocs["forge"]
+    members = {b: set(g["iso3"]) for b, g in load("bloc_members").groupby("bloc")}
+    mapping = world.observed.mapping
+    assert all(mapping[c] == "REST_EU27" for c in ("FRA", "NLD", "EST") if c in mapping)
+    assert all(c in members["forge"] for c, r in mapping.items() if r == "REST_FORGE")
+    assert not any(c in members["forge"] for c, r in mapping.items() if r == "REST_WORLD")
 
 
 def test_scenario_merges_policies_and_solves(world):
@@ -104,7 +111,7 @@ def test_same_spec_same_market():
 
 def test_explicit_regions_are_kept_and_rest_grouped():
     w = build_world({"minerals": ["graphite"], "regions": ["CHN", "USA", "MOZ"]})
-    assert [r["id"] for r in w.market["regions"]] == ["CHN", "MOZ", "USA", "REST_FORGE", "REST_WORLD"]
+    assert [r["id"] for r in w.market["regions"]] == ["CHN", "MOZ", "USA", "REST_EU27", "REST_FORGE", "REST_WORLD"]
     assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
 
 
