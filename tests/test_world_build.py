@@ -220,3 +220,15 @@ def test_long_run_elasticities_and_overrides_also_calibrate():
     chn = next(s for s in w.market["processing"] if s["region"] == "CHN")
     usa = next(d for d in w.market["demand"] if d["region"] == "USA")
     assert chn["slope"] > 0 and usa["slope"] > 0
+
+
+def test_a_world_that_misses_the_observed_year_is_an_error():
+    from critmin.world.fit import CalibrationError
+
+    w = build_world({"minerals": ["graphite"]}, fit=False)
+    # shift US demand up by 10 % of the price: the baseline can no longer reproduce 2024
+    usa = next(d for d in w.market["demand"] if d["region"] == "USA")
+    usa["intercept"] += 0.1 * 1050 * 1.05
+    with pytest.raises(CalibrationError, match="world calibration misses the observed year: .* natural_graphite"):
+        w.fit()
+    assert w.calibration is not None and abs(float(largest(w.calibration, 1)["relative"].iloc[0])) > TOLERANCE
