@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from critmin.results.compare import NOISE
 
 
 def output_shares(scenario: Any, result: Any) -> pd.DataFrame:
@@ -52,7 +55,9 @@ def prices_before_after(baseline: Any | None, result: Any, scenario: Any) -> pd.
     else:
         base = baseline.prices.set_index(["region", "product"])["price"]
         out["before"] = [float(base.get((r, p), float("nan"))) for r, p in zip(out["region"], out["product"])]
-    out["change"] = out["after"] - out["before"]
+    change = out["after"] - out["before"]
+    scale = np.maximum(1.0, np.maximum(out["before"].abs(), out["after"].abs()))
+    out["change"] = change.mask(change.abs() <= NOISE * scale, 0.0)  # solver noise is no change (as in compare)
     out["change_pct"] = (100.0 * out["change"] / out["before"].abs()).where(out["before"] != 0)
     order = {p: i for i, p in enumerate(scenario.product_ids)}
     out = out.sort_values("product", key=lambda s: s.map(order), kind="stable")

@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly
 import plotly.graph_objects as go
@@ -19,6 +20,7 @@ from critmin.reports import data, figures
 from critmin.reports.geo import countries, geo_assets_script
 from critmin.reports.headline import focus_blocs, headline
 from critmin.reports.tables import details, fmt, table
+from critmin.results.compare import NOISE
 
 #: The sections every report has, in order (id, heading).
 SECTIONS = (
@@ -40,9 +42,9 @@ h1{margin-bottom:0.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:0.2em;m
 .card{border:1px solid #ddd;border-radius:6px;padding:0.6em 0.8em;background:#fafafa}
 .card .v{font-size:1.5em;font-weight:600}.card .l{font-size:0.85em;color:#333}.card .x{font-size:0.8em;color:#666}
 table{border-collapse:collapse;margin:0.6em 0;font-size:0.85em}th,td{padding:2px 8px;border-bottom:1px solid #e3e3e3}
-th{background:#f0f4f8;text-align:left}td{max-width:36em;overflow-wrap:anywhere}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f0f4f8;text-align:left}td.t{max-width:36em;overflow-wrap:break-word}td.n{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:0.3em 0}pre{background:#f6f6f6;padding:0.8em;white-space:pre-wrap}
-details{margin:0.5em 0}summary{cursor:pointer;color:#0072B2}
+details{margin:0.5em 0}.tw{overflow-x:auto;max-width:100%}summary{cursor:pointer;color:#0072B2}
 """
 
 
@@ -92,10 +94,12 @@ def _map_prices(run: Any, baseline: Any | None, prices: pd.DataFrame) -> str:
     moved = prices.assign(m=prices["change_pct"].abs()).groupby("product", sort=False)["m"].max().fillna(0.0)
     products = sorted(run.scenario.product_ids, key=lambda p: -float(moved.get(p, 0.0)))
     fig = figures.product_map(prices, "change_pct", products, _names(run.scenario),
-                              "Price change against the baseline (%), by product (largest change first)", "change %",
+                              "Price change vs baseline (%)", "change %",
                               diverging=True)
-    return _figure(fig, "fig-map-prices", "No region of this scenario is a country (ISO3 code), so there is no map; "
-                   "the price changes are in the section on prices.")
+    return (_figure(fig, "fig-map-prices", "No region of this scenario is a country (ISO3 code), so there is no map; "
+                    "the price changes are in the section on prices.") +
+            '<p class="note">Percent change of each region\'s price against the baseline; the product whose price moved '
+            'most is shown first.</p>')
 
 
 def _sankey(run: Any) -> str:
@@ -128,7 +132,10 @@ def _welfare(run: Any, baseline: Any | None) -> str:
         keys = ["level", "id"]
         base = baseline.result.welfare.set_index(keys)
         now = run.result.welfare.set_index(keys)
-        change = (now - base.reindex(now.index)).reset_index()
+        base = base.reindex(now.index)
+        change = now - base
+        scale = np.maximum(1.0, np.maximum(now.abs(), base.abs()))
+        change = change.mask(change.abs() <= NOISE * scale, 0.0).reset_index()  # solver noise is no change
         change.insert(2, "member_of", welfare["member_of"].to_numpy())
         parts.append(table(change, "Change against the baseline"))
     parts.extend(_outcomes(run, baseline))

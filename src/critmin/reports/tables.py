@@ -33,7 +33,7 @@ def table(frame: pd.DataFrame, caption: str | None = None, table_id: str | None 
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     ident = f' id="{html.escape(table_id)}"' if table_id else ""
-    return f'<table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<div class="tw"><table{ident}>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def details(summary: str, inner: str, open_: bool = False) -> str:
