@@ -113,3 +113,17 @@ def test_refining_routes_file_is_valid_and_bad_rows_are_named(tmp_path):
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match="column 'role' \\(value 'sideways'\\)"):
         routes(bad)
+
+
+def test_elasticity_bounds_bracket_with_the_table_ranges():
+    table = load_parameters()["elasticities"].set_index("parameter")
+    li = chain("lithium")[1]
+    elastic = Elasticities(load_parameters()["elasticities"], {"bound": "elastic"})
+    inelastic = Elasticities(load_parameters()["elasticities"], {"bound": "inelastic"})
+    # elasticities.csv lithium_lithium_carbonate_*_short: supply 0.3 (0.1-0.6), demand -0.2 (-0.4 to -0.1)
+    assert elastic.value(li, "supply", "CHN") == table.loc["lithium_lithium_carbonate_supply_short", "high"] == 0.6
+    assert elastic.value(li, "demand", "CHN") == table.loc["lithium_lithium_carbonate_demand_short", "low"] == -0.4
+    assert inelastic.value(li, "supply", "CHN") == 0.1
+    assert inelastic.value(li, "demand", "CHN") == -0.1
+    with pytest.raises(InputFileError, match="world.elasticities.bound"):
+        Elasticities(load_parameters()["elasticities"], {"bound": "wide"})

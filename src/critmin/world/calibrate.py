@@ -23,6 +23,9 @@ from critmin.world.observed import Observed
 #: Extra cost on arcs outside the calibrated forest, as a multiple of the freight cost (assumption).
 UNUSED_MARKUP = 1.0
 HORIZONS = ("short", "long")
+#: ``bound`` -> table column used for (supply, demand): the central value, or the end of each
+#: range that makes markets most (``elastic``) or least (``inelastic``) responsive.
+BOUNDS = {"value": ("value", "value"), "elastic": ("high", "low"), "inelastic": ("low", "high")}
 
 
 def supply_curve(p0: float, q0: float, e: float) -> tuple[float, float]:
@@ -40,7 +43,8 @@ def demand_curve(p0: float, q0: float, e: float) -> tuple[float, float]:
 class Elasticities:
     """Elasticity per (product, side, region): the table's value for the horizon, or an override.
 
-    Overrides (``world.elasticities.overrides``) are dicts with ``side`` and ``value`` and any of
+    ``bound`` picks the table's central value or one end of its ranges (:data:`BOUNDS`), to
+    bracket results. Overrides (``world.elasticities.overrides``) are dicts with ``side`` and ``value`` and any of
     ``mineral``, ``product`` (a model product or the table's product), ``region``; the most
     specific matching override wins (region beats product beats mineral).
     """
@@ -54,9 +58,13 @@ class Elasticities:
         self.horizon = spec.get("horizon", "short")
         if self.horizon not in HORIZONS:
             raise InputFileError("<world>", f"must be one of {list(HORIZONS)}", "world.elasticities.horizon", self.horizon)
-        unknown = set(spec) - {"horizon", "overrides"}
+        self.bound = spec.get("bound", "value")
+        if self.bound not in BOUNDS:
+            raise InputFileError("<world>", f"must be one of {list(BOUNDS)}", "world.elasticities.bound", self.bound)
+        unknown = set(spec) - {"horizon", "bound", "overrides"}
         if unknown:
-            raise InputFileError("<world>", "unknown key (valid: horizon, overrides)", "world.elasticities", sorted(unknown)[0])
+            raise InputFileError("<world>", "unknown key (valid: horizon, bound, overrides)", "world.elasticities",
+                                 sorted(unknown)[0])
         self.table = table
         self.overrides = list(spec.get("overrides", []))
         for i, o in enumerate(self.overrides):
@@ -97,8 +105,14 @@ class Elasticities:
                 best, rank = float(o["value"]), r
         if best is not None:
             return best
-        t = self.table
-        return float(t.loc[t["parameter"] == self.source(product, side), "value"].iloc[0])
+        t = self.table.set_index("parameter")
+        pid = self.source(product, side)
+        column = BOUNDS[self.bound][0 if side == "supply" else 1]
+        value = float(t.loc[pid, column])
+        if not ((side == "supply" and value > 0) or (side == "demand" and value < 0)):
+            raise InputFileError("elasticities.csv", f"the {column} end cannot be used for a curve (needs supply > 0, "
+                                 "demand < 0)", f"{pid}.{column}", value)
+        return value
 
 
 def market(obs: Observed, elasticities: Elasticities) -> dict[str, Any]:
