@@ -29,6 +29,7 @@ def world_command(
     minerals: Optional[str] = typer.Option(None, help="Comma-separated minerals, or 'all' (default: rare_earths,lithium,graphite)."),
     regions: Optional[str] = typer.Option(None, help="'auto' (default) or comma-separated ISO3 codes to keep."),
     horizon: str = typer.Option("short", help="Elasticity horizon: short or long."),
+    bound: str = typer.Option("value", help="Elasticities: value (central), elastic or inelastic end of the table's ranges."),
     csv_path: Optional[str] = typer.Option(None, "--csv", help="Write the calibration table as CSV to PATH ('-' for stdout)."),
     scenario_path: Optional[Path] = typer.Option(None, "--scenario", help="Write the calibrated market as a YAML scenario to PATH."),
     json_path: Optional[str] = typer.Option(None, "--json", help="Write spec, market, calibration and sources as JSON to PATH ('-' for stdout)."),
@@ -39,7 +40,7 @@ def world_command(
     from critmin.world import build_world
     from critmin.world.fit import TOLERANCE, largest, summary
 
-    spec: dict = {"year": year, "elasticities": {"horizon": horizon}}
+    spec: dict = {"year": year, "elasticities": {"horizon": horizon, "bound": bound}}
     if minerals is not None:
         spec["minerals"] = _split(minerals)
     if regions is not None:
