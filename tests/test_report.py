@@ -72,12 +72,15 @@ def test_country_regions_get_maps_and_calibration_section(tmp_path):
     run, baseline = execute(tmp_path / "iso.yaml"), execute(tmp_path / "iso_base.yaml")
     assert run.scenario.region_ids == ["AUS", "JPN"]
     run.result.calibration = pd.DataFrame({  # shape of critmin.world.fit.table; errors chosen by hand
-        "kind": ["production", "price"], "product": ["oxide", "oxide"], "region": ["AUS", "JPN"], "destination": ["", ""],
-        "observed": [27.0, 46.0], "model": [27.0, 46.0], "error": [0.0, 0.0], "relative": [1e-9, -4e-7]})
+        "kind": ["production", "price", "trade"], "product": ["oxide"] * 3, "region": ["AUS", "JPN", "AUS"],
+        "destination": ["", "", "JPN"], "observed": [27.0, 46.0, 20.0], "model": [27.0, 46.0, 27.0],
+        "error": [0.0, 0.0, 7.0], "relative": [1e-9, -4e-7, 0.05]})
     page = render(run, baseline)
     assert 'id="fig-map-production"' in page and 'id="fig-map-prices"' in page
     assert '"locations":["AUS"]' in page  # the only producer, on the map
-    assert "largest relative error 4e-07" in page and "Sources of the embedded dataset" in page
+    # The trade row (0.05) is reported but not held to the tolerance (critmin.world.fit.CHECKED).
+    assert "price): 4e-07 (tolerance 0.0001;" in page and "reported-only kinds (trade)" in page
+    assert "Sources of the embedded dataset" in page
 
 
 def test_chart_tables_by_hand():

@@ -91,8 +91,12 @@ def test_calibration_table_is_written_and_summarised(tmp_path):
     run = execute(FREE)
     # A calibration table in the shape critmin.world.fit produces (relative errors chosen by hand).
     run.result.calibration = pd.DataFrame({
-        "kind": ["production", "price"], "product": ["oxide", "oxide"], "region": ["X", "M"], "destination": ["", ""],
-        "observed": [30.0, 40.0], "model": [30.0, 40.0], "error": [0.0, 0.0], "relative": [2e-7, -3e-6]})
+        "kind": ["production", "price", "trade"], "product": ["oxide"] * 3, "region": ["X", "M", "X"],
+        "destination": ["", "", "M"], "observed": [30.0, 40.0, 25.0], "model": [30.0, 40.0, 30.0],
+        "error": [0.0, 0.0, 5.0], "relative": [2e-7, -3e-6, 5 / 30]})
     data = write_run(run, tmp_path / "run")
-    assert data["calibration"]["rows"] == 2 and data["calibration"]["max_abs_relative_error"] == 3e-6
+    fit = data["calibration"]
+    assert fit["rows"] == 3 and fit["max_abs_relative_error"] == 3e-6 and fit["tolerance"] == 1e-4
+    # trade rows are reported only (critmin.world.fit.CHECKED), not held to the tolerance
+    assert fit["reported_only_rows"] == 1 and fit["reported_only_max_abs_relative_error"] == pytest.approx(5 / 30)
     assert (tmp_path / "run" / "calibration.csv").is_file()

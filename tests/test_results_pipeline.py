@@ -36,3 +36,20 @@ def test_header_comments():
     text = "\n# first line\n#   indented\n#\n# last\nname: x\n# not header\n"
     assert header_comments(text) == "first line\n  indented\n\nlast"
     assert header_comments("name: x\n") == ""
+
+
+def test_shipped_baseline_world_runs_with_its_calibration(tmp_path):
+    # The shipped baseline (scenarios/baseline-2024.yaml) builds and fits the calibrated 2024 world;
+    # its fit must be written and summarised, within critmin.world.fit's tolerance for checked kinds.
+    from critmin.reports import render
+    from critmin.world import fit
+
+    run = execute(Path(__file__).resolve().parents[1] / "scenarios" / "baseline-2024.yaml")
+    assert run.world is not None and run.calibration is run.world.calibration
+    data = write_run(run, tmp_path / "out")
+    assert data["calibration"]["rows"] == len(run.calibration) > 0
+    assert data["calibration"]["max_abs_relative_error"] <= fit.TOLERANCE
+    written = pd.read_csv(tmp_path / "out" / "calibration.csv", keep_default_na=False)
+    assert len(written) == len(run.calibration) and list(written.columns) == list(run.calibration.columns)
+    page = render(run)
+    assert "Every dataset table and parameter row behind the world market" in page and 'id="fig-map-production"' in page

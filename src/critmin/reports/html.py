@@ -175,13 +175,21 @@ def _calibration(run: Any) -> str:
     if cal is None:
         return ('<p class="note">This scenario is a self-contained market (no <code>world:</code> section), so there is no '
                 'calibration to an observed year.</p>')
-    worst = cal["relative"].abs().max() if len(cal) else 0.0
-    by_kind = cal.assign(abs_relative=cal["relative"].abs()).groupby("kind", as_index=False).agg(
-        rows=("abs_relative", "size"), max_abs_relative=("abs_relative", "max"))
-    order = cal["relative"].abs().to_numpy().argsort(kind="stable")[::-1]
-    return (f'<p>{len(cal)} observed quantities and prices; largest relative error {fmt(float(worst))}.</p>' +
-            table(by_kind, "Largest relative error by kind") + table(cal.iloc[order[:15]], "The 15 largest errors") +
-            details("Whole calibration table", table(cal)))
+    from critmin.world import fit as fitting
+
+    checked = cal[cal["kind"].isin(fitting.CHECKED)]
+    worst = float(checked["relative"].abs().max()) if len(checked) else 0.0
+    parts = [f'<p>{len(cal)} rows. Largest relative error over the kinds held to the tolerance '
+             f'({html.escape(", ".join(fitting.CHECKED))}): {fmt(worst)} (tolerance {fmt(fitting.TOLERANCE)}; '
+             'relative to the product\'s world output, or to the observed price). Other kinds (observed net trade '
+             'before the calibrated flow forest) are reported, not held to the tolerance.</p>',
+             table(fitting.summary(cal), "Fit by kind and product"),
+             table(fitting.largest(cal, 15), "The 15 largest errors of the checked kinds")]
+    others = tuple(sorted(set(cal["kind"]) - set(fitting.CHECKED)))
+    if others:
+        parts.append(table(fitting.largest(cal, 15, others), f"The 15 largest gaps of the reported-only kinds ({', '.join(others)})"))
+    parts.append(details("Whole calibration table", table(cal)))
+    return "".join(parts)
 
 
 def _run_facts(run: Any, label: str) -> pd.DataFrame:
@@ -193,17 +201,16 @@ def _run_facts(run: Any, label: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[label, "value"])
 
 
-def _sources() -> str:
-    """The dataset's sources and the world parameter table (shown for calibrated-world scenarios)."""
+def _sources(world: Any) -> str:
+    """Every input behind a calibrated world (``WorldMarket.sources``) and the dataset's sources table."""
     from critmin.data import load
-    from critmin.world.parameters import load_parameters
 
+    parts = []
+    if world is not None and hasattr(world, "sources"):
+        parts.append(table(world.sources(), "Every dataset table and parameter row behind the world market"))
     sources = load("sources")[["source", "title", "publisher", "source_year", "licence", "url"]]
-    params = pd.concat([t.assign(table=name)[["table", "parameter", "value", "unit", "source", "source_year", "estimate"]]
-                        for name, t in load_parameters().items()], ignore_index=True)
-    return (table(sources, "Sources of the embedded dataset") +
-            details("World parameters (elasticities, input coefficients, conversion and trade costs, capacities, "
-                    "price points) with their sources", table(params)))
+    parts.append(details("Sources of the embedded dataset", table(sources)))
+    return "".join(parts)
 
 
 def _appendix(run: Any, baseline: Any | None) -> str:
@@ -229,7 +236,7 @@ def _appendix(run: Any, baseline: Any | None) -> str:
     parts.append(table(pd.DataFrame([("critmin", critmin.__version__), ("embedded dataset", data_version()),
                                      ("plotly (charts, inlined)", plotly.__version__)], columns=["software", "version"])))
     if run.calibration is not None or (baseline is not None and baseline.calibration is not None):
-        parts.append(_sources())
+        parts.append(_sources(run.world if run.world is not None else getattr(baseline, "world", None)))
     else:
         parts.append('<p class="note">Self-contained market: every number comes from the scenario file(s) above, not '
                      'from the embedded dataset.</p>')

@@ -60,10 +60,15 @@ def manifest(run: Run, files: list[tuple[str, Path, int]]) -> dict[str, Any]:
     calibration = run.calibration
     fit = None
     if calibration is not None:
-        from critmin.world.fit import TOLERANCE as calibration_tolerance
+        from critmin.world import fit as fitting
 
-        worst = calibration["relative"].abs().max() if len(calibration) else 0.0
-        fit = {"rows": len(calibration), "max_abs_relative_error": _g(worst), "tolerance": calibration_tolerance}
+        checked = calibration["kind"].isin(fitting.CHECKED)
+        worst = float(calibration.loc[checked, "relative"].abs().max()) if checked.any() else 0.0
+        reported = float(calibration.loc[~checked, "relative"].abs().max()) if (~checked).any() else None
+        fit = {"rows": len(calibration), "checked_kinds": list(fitting.CHECKED),
+               "max_abs_relative_error": _g(worst), "tolerance": fitting.TOLERANCE,
+               "reported_only_rows": int((~checked).sum()),
+               "reported_only_max_abs_relative_error": None if reported is None else _g(reported)}
     solver = {k: (_g(v) if isinstance(v, float) else v) for k, v in result.solver.items() if k != "seconds"}
     return {
         "format": FORMAT,
