@@ -232,3 +232,12 @@ def test_a_world_that_misses_the_observed_year_is_an_error():
     with pytest.raises(CalibrationError, match="world calibration misses the observed year: .* natural_graphite"):
         w.fit()
     assert w.calibration is not None and abs(float(largest(w.calibration, 1)["relative"].iloc[0])) > TOLERANCE
+
+
+def test_errors_name_the_scenario_file():
+    from critmin.world.build import expand
+
+    with pytest.raises(InputFileError, match="^scenarios/x.yaml: field 'world.elasticities.horizon' \\(value 'medium'\\)"):
+        expand({"name": "x", "world": {"elasticities": {"horizon": "medium"}}}, source="scenarios/x.yaml")
+    with pytest.raises(InputFileError, match="^scenarios/x.yaml: field 'world.minerals' \\(value 'cobalt'\\)"):
+        expand({"name": "x", "world": {"minerals": ["cobalt"]}}, source="scenarios/x.yaml")

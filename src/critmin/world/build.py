@@ -68,37 +68,38 @@ class WorldMarket:
         return self.calibration
 
 
-def normalise(spec: dict[str, Any] | None) -> dict[str, Any]:
+def normalise(spec: dict[str, Any] | None, source: str = "<world>") -> dict[str, Any]:
     """Fill defaults and check names; errors name the field (``world.<key>``) and the value."""
     spec = dict(spec or {})
     for key in spec:
         if key not in SPEC_KEYS:
-            raise InputFileError("<world>", f"unknown key (valid: {', '.join(SPEC_KEYS)})", f"world.{key}")
+            raise InputFileError(source, f"unknown key (valid: {', '.join(SPEC_KEYS)})", f"world.{key}")
     year = spec.get("year", DEFAULT_YEAR)
     if isinstance(year, bool) or not isinstance(year, int):
-        raise InputFileError("<world>", "must be a year (integer)", "world.year", year)
+        raise InputFileError(source, "must be a year (integer)", "world.year", year)
     minerals = spec.get("minerals", list(DEFAULT_MINERALS))
     if minerals == "all":
         minerals = list(CHAINS)
     if isinstance(minerals, str) or not isinstance(minerals, list) or not minerals:
-        raise InputFileError("<world>", "must be 'all' or a non-empty list of minerals", "world.minerals", minerals)
+        raise InputFileError(source, "must be 'all' or a non-empty list of minerals", "world.minerals", minerals)
     for m in minerals:
         if m in NOT_CALIBRATABLE:
-            raise InputFileError("<world>", f"{m} cannot be calibrated by region: {NOT_CALIBRATABLE[m]}", "world.minerals", m)
+            raise InputFileError(source, f"{m} cannot be calibrated by region: {NOT_CALIBRATABLE[m]}", "world.minerals", m)
         if m not in CHAINS:
             raise UnknownChoiceError("world.minerals entry", m, list(CHAINS))
     regions = spec.get("regions", "auto")
     if regions != "auto" and not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
-        raise InputFileError("<world>", "must be 'auto' or a list of ISO3 codes", "world.regions", regions)
+        raise InputFileError(source, "must be 'auto' or a list of ISO3 codes", "world.regions", regions)
     return {"year": year, "minerals": list(dict.fromkeys(minerals)), "regions": regions,
             "elasticities": spec.get("elasticities", "default")}
 
 
-def build_world(spec: dict[str, Any] | None = None, *, fit: bool = True) -> WorldMarket:
-    """Build (and by default fit) the world market described by a scenario's ``world:`` section."""
-    spec = normalise(spec)
+def build_world(spec: dict[str, Any] | None = None, *, fit: bool = True, source: str = "<world>") -> WorldMarket:
+    """Build (and by default fit) the world market described by a scenario's ``world:`` section;
+    ``source`` (the scenario file) is named in error messages."""
+    spec = normalise(spec, source)
     params = load_parameters()
-    elasticities = Elasticities(params["elasticities"], spec["elasticities"])
+    elasticities = Elasticities(params["elasticities"], spec["elasticities"], source)
     obs = observe(spec["year"], spec["minerals"], spec["regions"], params)
     world = WorldMarket(spec=spec, market=market(obs, elasticities), observed=obs, elasticities=elasticities)
     if fit:
@@ -110,13 +111,13 @@ def build_world(spec: dict[str, Any] | None = None, *, fit: bool = True) -> Worl
 MARKET_LISTS = ("products", "regions", "supply", "demand", "processing", "transport")
 
 
-def expand(data: dict[str, Any]) -> tuple[dict[str, Any], WorldMarket | None]:
+def expand(data: dict[str, Any], source: str = "<world>") -> tuple[dict[str, Any], WorldMarket | None]:
     """The hook for the scenario loader: a scenario dict with a ``world:`` section -> the same
     dict with the world's market fields merged in (the scenario's own list entries come after
     the world's, so its ``transport`` entries override; its ``blocs`` are added), and the world."""
     if "world" not in data:
         return data, None
-    world = build_world(data["world"])
+    world = build_world(data["world"], source=source)
     out = {k: v for k, v in data.items() if k != "world"}
     for key in MARKET_LISTS:
         out[key] = list(world.market[key]) + list(data.get(key) or [])

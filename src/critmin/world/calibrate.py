@@ -49,34 +49,34 @@ class Elasticities:
     specific matching override wins (region beats product beats mineral).
     """
 
-    def __init__(self, table: pd.DataFrame, spec: str | Mapping[str, Any] = "default"):
+    def __init__(self, table: pd.DataFrame, spec: str | Mapping[str, Any] = "default", source: str = "<world>"):
         if spec == "default":
             spec = {}
         if not isinstance(spec, Mapping):
-            raise InputFileError("<world>", "must be 'default' or a mapping with horizon and overrides",
+            raise InputFileError(source, "must be 'default' or a mapping with horizon and overrides",
                                  "world.elasticities", spec)
         self.horizon = spec.get("horizon", "short")
         if self.horizon not in HORIZONS:
-            raise InputFileError("<world>", f"must be one of {list(HORIZONS)}", "world.elasticities.horizon", self.horizon)
+            raise InputFileError(source, f"must be one of {list(HORIZONS)}", "world.elasticities.horizon", self.horizon)
         self.bound = spec.get("bound", "value")
         if self.bound not in BOUNDS:
-            raise InputFileError("<world>", f"must be one of {list(BOUNDS)}", "world.elasticities.bound", self.bound)
+            raise InputFileError(source, f"must be one of {list(BOUNDS)}", "world.elasticities.bound", self.bound)
         unknown = set(spec) - {"horizon", "bound", "overrides"}
         if unknown:
-            raise InputFileError("<world>", "unknown key (valid: horizon, bound, overrides)", "world.elasticities",
+            raise InputFileError(source, "unknown key (valid: horizon, bound, overrides)", "world.elasticities",
                                  sorted(unknown)[0])
         self.table = table
         self.overrides = list(spec.get("overrides", []))
         for i, o in enumerate(self.overrides):
             where = f"world.elasticities.overrides[{i}]"
             if not isinstance(o, Mapping) or o.get("side") not in ("supply", "demand") or "value" not in o:
-                raise InputFileError("<world>", "needs side (supply or demand) and value", where, o)
+                raise InputFileError(source, "needs side (supply or demand) and value", where, o)
             bad = set(o) - {"side", "value", "mineral", "product", "region"}
             if bad:
-                raise InputFileError("<world>", "unknown key (valid: side, value, mineral, product, region)", where, sorted(bad)[0])
+                raise InputFileError(source, "unknown key (valid: side, value, mineral, product, region)", where, sorted(bad)[0])
             v = float(o["value"])
             if (o["side"] == "supply" and not v > 0) or (o["side"] == "demand" and not v < 0):
-                raise InputFileError("<world>", "supply elasticities must be > 0 and demand elasticities < 0",
+                raise InputFileError(source, "supply elasticities must be > 0 and demand elasticities < 0",
                                      f"{where}.value", o["value"])
 
     def source(self, product, side: str) -> str:
