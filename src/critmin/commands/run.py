@@ -12,11 +12,27 @@ from typing import Optional
 import typer
 
 from critmin.commands import app
-from critmin.commands.output import console, emit_csv, emit_json, rich_table
+from critmin.commands.output import console, emit_csv, emit_json
 from critmin.errors import CritminError
 
 #: Rows shown per comparison table in the human summary (the files and --json/--csv have them all).
 SHOWN = 15
+
+
+def _table(frame, title: str):
+    """A rich table with numbers as in the report: 6 significant digits, whole units above a million."""
+    import pandas as pd
+    from rich.table import Table
+
+    from critmin.reports.tables import fmt
+
+    table = Table(title=title, title_justify="left")
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
+    for col, num in zip(frame.columns, numeric):
+        table.add_column(str(col), justify="right" if num else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(fmt(v) for v in row))
+    return table
 
 
 @app.command("run")
@@ -68,7 +84,7 @@ def compare_command(
         for name, frame in comparison.tables.items():
             if len(frame):
                 more = f" (largest {SHOWN} of {len(frame)})" if len(frame) > SHOWN else ""
-                console.print(rich_table(frame.head(SHOWN), title=name + more))
+                console.print(_table(frame.head(SHOWN), name + more))
             else:
                 console.print(f"{name}: no change")
     if out is not None and not (as_json or as_csv):
