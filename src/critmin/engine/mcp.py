@@ -152,24 +152,40 @@ class BoxMCP:
 
         return solve
 
-    def newton_direction(self, phi, dx, df, A, Acsc, reg: float) -> np.ndarray:
-        """Solve ``(Dx + DF A) d = -phi``."""
-        return self.factor(dx, df, A, Acsc, reg)(-phi)
+    @staticmethod
+    def _strategies(err: float):
+        """Newton with a Levenberg-Marquardt term that vanishes near the solution (min(1e-8, err^2):
+        quadratic convergence), then with ever larger terms, then steepest descent; each with the
+        smallest step its line search accepts (a Newton step cut below 1e-4 means the direction is
+        poor: the next strategy is tried instead of crawling). Larger terms
+        damp moves along (near-)null directions of the Jacobian, which appear when flows are not
+        unique (ties in transport costs) and would otherwise give huge, useless steps."""
+        yield "newton", min(1e-8, max(1e-15, err * err)), 1e-4
+        yield "newton", 1e-6, 1e-4
+        yield "newton", 1e-4, 1e-4
+        yield "newton", 1e-2, 1e-10
+        yield "gradient", 0.0, 1e-10
 
-    def _direction(self, phi, dx, df, A, Acsc, reg: float) -> tuple[np.ndarray, bool]:
-        """Newton direction. If the reduced matrix is singular or so ill-conditioned that the
-        direction is useless (huge, or not solving the Newton equation), retry with a larger
-        Levenberg-Marquardt term; the caller falls back to steepest descent if all fail."""
-        scale = max(1.0, float(np.max(np.abs(phi))))
-        for r in (reg, 1e-6, 1e-4, 1e-2):
-            try:
-                d = self.newton_direction(phi, dx, df, A, Acsc, r)
-            except RuntimeError:  # SuperLU: factor is exactly singular
-                continue
-            if not np.all(np.isfinite(d)) or np.max(np.abs(d), initial=0.0) > 1e6 * scale:
-                continue
-            return d, True
-        return np.zeros_like(phi), False
+    def _try_direction(self, kind, reg, phi, dx, df, A, Acsc) -> np.ndarray | None:
+        if kind == "gradient":
+            return -(dx * phi + A.T @ (df * phi))
+        try:
+            d = self.factor(dx, df, A, Acsc, reg)(-phi)
+        except RuntimeError:  # SuperLU: factor is exactly singular
+            return None
+        return d if np.all(np.isfinite(d)) else None
+
+    def _line_search(self, y, d, psi, slope, t_min: float, sigma: float = 1e-4):
+        """Armijo backtracking on psi = ||Phi||^2 / 2; None if no acceptable step >= t_min."""
+        t = 1.0
+        while t >= t_min:
+            y_new = y + t * d
+            phi_n, dx_n, df_n, jn_n = self.merit(y_new)
+            psi_n = 0.5 * _dot(phi_n, phi_n)
+            if psi_n <= psi + sigma * t * slope:
+                return y_new, phi_n, dx_n, df_n, jn_n, psi_n
+            t *= 0.5
+        return None
 
     def solve(self, y0: np.ndarray, tol: float = 1e-10, max_iter: int = 300) -> MCPSolution:
         t0 = time.perf_counter()
@@ -186,28 +202,22 @@ class BoxMCP:
                 message = "diverged" if (not np.isfinite(err) or np.max(np.abs(y)) > 1e12) else message
                 break
             A, Acsc = self.jacobian(jn)
-            reg = min(1e-8, max(1e-14, err))
-            d, ok = self._direction(phi, dx, df, A, Acsc, reg)
-            if ok:
-                Jd = dx * d + df * (A @ d)
-                slope = _dot(phi, Jd)
-                ok = slope < -1e-3 * psi
-            if not ok:
-                g = dx * phi + A.T @ (df * phi)
-                d = -g
-                slope = -_dot(g, g)
-                grad_steps += 1
-            t = 1.0
-            while True:
-                y_new = y + t * d
-                phi_n, dx_n, df_n, jn_n = self.merit(y_new)
-                psi_n = 0.5 * _dot(phi_n, phi_n)
-                if psi_n <= psi + 1e-4 * t * slope or t < 1e-12:
+            step = None
+            for kind, reg, t_min in self._strategies(err):
+                d = self._try_direction(kind, reg, phi, dx, df, A, Acsc)
+                if d is None:
+                    continue
+                slope = _dot(phi, dx * d + df * (A @ d))
+                if not slope < 0:
+                    continue
+                step = self._line_search(y, d, psi, slope, t_min=t_min)
+                if step is not None:
+                    grad_steps += kind == "gradient"
                     break
-                t *= 0.5
-            if t < 1e-12 and psi_n > psi:
+            if step is None:
                 message = "line search failed"
                 break
+            y_new, phi_n, dx_n, df_n, jn_n, psi_n = step
             y, phi, dx, df, jn, psi = y_new, phi_n, dx_n, df_n, jn_n, psi_n
         err = float(np.max(np.abs(phi))) if phi.size else 0.0
         return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message)
