@@ -81,3 +81,13 @@ def test_errors_are_one_line(capsys, tmp_path, args, needle):
     assert code != 0 and err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert needle.replace("OUT", str(tmp_path / "OUT")).replace("FILE", str(tmp_path / "FILE")).replace(
         "missing.yaml", str(tmp_path / "missing.yaml")) in err
+
+
+def test_compare_saved_run_folders(capsys, tmp_path):
+    assert cli(capsys, "run", FREE, "-o", str(tmp_path / "free"))[0] == 0
+    assert cli(capsys, "run", TARIFF, "-o", str(tmp_path / "tariff"))[0] == 0
+    code, out, _ = cli(capsys, "compare", str(tmp_path / "free"), str(tmp_path / "tariff"), "--json")
+    m = next(r for r in json.loads(out)["prices"] if r["region"] == "M")
+    assert code == 0 and m["change"] == pytest.approx(6, abs=1e-8)  # the same closed form, read back from the CSVs
+    code, _, err = cli(capsys, "compare", str(tmp_path), str(tmp_path / "tariff"))
+    assert code == 2 and "not a critmin run output (no manifest.json)" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -70,3 +71,23 @@ def test_long_form_and_header(tariff):
     assert list(long.columns) == ["table", "key", "measure", "a", "b", "change", "change_pct"]
     assert _row(long, table="prices", key="M/oxide")["change"] == pytest.approx(6, abs=1e-8)
     assert tariff.header()["a"]["name"] == "two-region-free" and len(tariff.header()["b"]["scenario_sha256"]) == 64
+
+
+def test_saved_runs_compare_like_fresh_ones(tmp_path):
+    from critmin.errors import InputFileError
+    from critmin.results import load_run, write_run
+
+    free, tariff = execute(FREE), execute(TARIFF)
+    write_run(free, tmp_path / "free")
+    write_run(tariff, tmp_path / "tariff")
+    fresh, saved = compare(free, tariff), compare(load_run(tmp_path / "free"), load_run(tmp_path / "tariff"))
+    for name, frame in fresh.tables.items():
+        pd.testing.assert_frame_equal(saved.tables[name], frame, check_dtype=False, check_index_type=False,
+                                      check_column_type=False, obj=name)
+    assert saved.header() == fresh.header()
+    # A table edited after the run is refused, naming the file.
+    (tmp_path / "tariff" / "prices.csv").write_text("region,product,price\nM,oxide,99\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="prices.csv: changed since the run"):
+        load_run(tmp_path / "tariff")
+    with pytest.raises(InputFileError, match="not a critmin run output"):
+        load_run(tmp_path)

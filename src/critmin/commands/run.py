@@ -56,21 +56,21 @@ def run_command(
 
 @app.command("compare")
 def compare_command(
-    a: Path = typer.Argument(..., help="Reference scenario file (the 'a' side, e.g. the baseline)."),
-    b: Path = typer.Argument(..., help="Scenario file compared with it (the 'b' side)."),
+    a: Path = typer.Argument(..., help="Reference scenario file, or a `critmin run` output folder (the 'a' side, e.g. the baseline)."),
+    b: Path = typer.Argument(..., help="Scenario file or run folder compared with it (the 'b' side)."),
     as_json: bool = typer.Option(False, "--json", help="Print all difference tables as one JSON object."),
     as_csv: bool = typer.Option(False, "--csv", help="Print all difference tables as one long CSV (table, key, measure, a, b, change, change_pct)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write one CSV per table and manifest.json into this directory."),
     force: bool = typer.Option(False, "--force", help="Replace an existing critmin output directory."),
 ) -> None:
-    """Solve two scenarios and list the differences that matter (b minus a), largest first."""
+    """Solve two scenarios (or read two saved runs) and list the differences that matter (b minus a), largest first."""
     from critmin.reports import steps
-    from critmin.results import compare, execute, write_comparison
+    from critmin.results import compare, execute, load_run, write_comparison
 
     if as_json and as_csv:
         raise CritminError("compare: choose one of --json and --csv")
     with steps() as step:
-        run_a, run_b = execute(a, step), execute(b, step)
+        run_a, run_b = ((load_run(p) if p.is_dir() else execute(p, step)) for p in (a, b))
         step("comparing")
         comparison = compare(run_a, run_b)
         if out is not None:
