@@ -13,7 +13,8 @@ issue 3, section 2 and returns the largest violation of each, in the units of th
   any arc (price units), net of the rent of a binding export quota on the arcs it covers;
 - ``flows``: natural residual of each arc's complementarity (a flow only where the price gap
   equals the cost);
-- ``quota``: excess of covered exports over an export quota, or a rent on a slack quota.
+- ``quota``: excess of covered exports over an export quota (a rent is allowed only on the
+  arcs of a quota that binds).
 
 It is used by the tests to certify both the cvxpy reference and critmin's results.
 """
@@ -30,6 +31,8 @@ from benchmarks.cvxpy_spe import parse, read
 
 #: Flows below this are treated as zero when testing complementarity.
 ACTIVE = 1e-6
+#: A quota counts as binding (and may carry a rent) when its slack is below this share of it.
+QUOTA_SLACK = 1e-4
 
 
 def _lookup(df: pd.DataFrame, keys: list[str], value: str) -> dict[tuple[str, ...], float]:
@@ -124,13 +127,54 @@ def violations(
     if unknown:
         raise ValueError(f"flow on an arc the scenario does not allow: {unknown[0]}")
     gain = np.array([price(d, k) - price(o, k) - float(m.arc_cost[i]) for (k, o, d), i in arc_index.items()])
+    # A quota's rent (multiplier) is zero unless the quota binds; a binding quota's rent is the
+    # largest price gap over the arcs it covers. Where binding quotas overlap, an arc may use the
+    # largest of their rents (lenient there: the exact split would need an LP).
     rent = np.zeros(len(m.arcs))
     for quantity, covered in m.quotas:
         used = sum(fl.get(m.arcs[i], 0.0) for i in covered)
-        lam = max(0.0, float(gain[covered].max())) if covered else 0.0
-        out["quota"] = max(out["quota"], max(0.0, used - quantity), min(lam, abs(quantity - used)))
-        rent[covered] = np.maximum(rent[covered], lam)
+        out["quota"] = max(out["quota"], used - quantity)
+        if covered and used >= quantity - QUOTA_SLACK * max(1.0, quantity):
+            rent[covered] = np.maximum(rent[covered], max(0.0, float(gain[covered].max())))
     out["arbitrage"] = max(0.0, float((gain - rent).max(initial=0.0)))
     for a, i in arc_index.items():
         out["flows"] = max(out["flows"], _natural(fl.get(a, 0.0), 0.0, np.inf, rent[i] - gain[i]))
     return {k: float(v) for k, v in out.items()}
+
+
+def net_surplus(
+    scenario: str | Mapping[str, Any],
+    supply: pd.DataFrame,
+    demand: pd.DataFrame,
+    processing: pd.DataFrame,
+    flows: pd.DataFrame,
+) -> float:
+    """Net social surplus of a solution: the objective the integrable equilibrium maximises.
+
+    Areas under the demand curves minus areas under the supply and processing cost curves minus
+    transport costs and specific duties on the flows. It is unique at the optimum even where the
+    quantities are not (flat curves, tied routes), so it compares two solvers' answers globally.
+    Fixed demands contribute nothing (their value is the same in every feasible solution).
+    Scenarios with price floors are refused: the government's purchases are not in these tables.
+    """
+    m = parse(read(scenario))
+    if m.floors:
+        raise ValueError("net_surplus does not cover price floors")
+    qs = _lookup(supply, ["region", "product"], "quantity")
+    qd = _lookup(demand, ["region", "product"], "quantity")
+    xp = _lookup(processing, ["region", "product"], "quantity")
+    fl = _lookup(flows, ["product", "origin", "destination"], "quantity")
+    total = 0.0
+    for d in m.demand:
+        if "quantity" not in d:
+            q = qd.get((d["region"], d["product"]), 0.0)
+            total += float(d["intercept"]) * q - float(d["slope"]) * q * q / 2
+    for s in m.supply:
+        q = qs.get((s["region"], s["product"]), 0.0)
+        total -= float(s["intercept"]) * q + float(s["slope"]) * q * q / 2
+    for row in m.processing:
+        q = xp.get((row["region"], row["product"]), 0.0)
+        total -= float(row.get("intercept") or 0.0) * q + float(row.get("slope") or 0.0) * q * q / 2
+    index = {a: i for i, a in enumerate(m.arcs)}
+    total -= sum(float(m.arc_cost[index[a]]) * q for a, q in fl.items() if a in index)
+    return total
