@@ -6,21 +6,25 @@ equilibrium from its tables. Expected values here are therefore not hard-coded: 
 a second, independent solution method, and each must agree with the other within tolerances
 far above the solvers' accuracy and far below any economically meaningful difference.
 
-What is compared (what the equilibrium determines uniquely when every slope is positive):
-supply, demand and processing quantities, net exports per market, the transport-and-duty
-bill, and prices wherever a curve pins them (positive demand or interior supply). Flows on
-individual arcs are compared only through the certificate, because when costs tie (A->C
-costing the same as A->B->C) several flow plans are optimal.
+What is compared (what the equilibrium determines uniquely): the net social surplus (always);
+supply, demand and processing quantities and net exports per market (unique when slopes are
+positive); prices wherever a demand curve pins them (positive demand on a curve, not a fixed
+demand). Flows on individual arcs are checked only through the certificate, because when costs
+tie (A->C costing the same as A->B->C) several flow plans are optimal. A Hypothesis test adds
+small markets of every shape the contract allows, flat curves and fixed demands included.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchmarks import certificate, cvxpy_spe
 from benchmarks.adapters import FIXTURES, Tables, critmin_tables, reference
 from benchmarks.generate import generate_market
+from critmin.errors import CritminError
 
 FIXTURE_FILES = [
     "chain_policies.yaml", "floor_purchase.yaml", "lp_chain_degenerate.yaml", "miranda_fackler_spatial.yaml", "trnsport.yaml",
@@ -31,6 +35,7 @@ RANDOM = [(4, 1, 0), (6, 3, 1), (8, 4, 2), (12, 6, 3), (20, 9, 4), (30, 12, 5)]
 QTY_TOL = 2e-3  # absolute, in quantity units (markets here trade 10 to 1000 units)
 PRICE_TOL = 1e-4  # relative to the price level
 CERT_TOL = 5e-3
+
 
 def _cases():
     for name in FIXTURE_FILES:
@@ -133,12 +138,6 @@ def test_certificate_detects_a_wrong_price():
 
 
 # --- Hypothesis: small random markets of any shape the contract allows (integrable instruments) ---
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from critmin.errors import CritminError  # noqa: E402
-
 
 @st.composite
 def small_markets(draw) -> dict:
