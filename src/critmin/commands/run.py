@@ -28,7 +28,7 @@ def _table(frame, title: str):
 
     table = Table(title=title, title_justify="left")
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
-    for col, num in zip(frame.columns, numeric):
+    for col, num in zip(frame.columns, numeric, strict=True):
         table.add_column(str(col), justify="right" if num else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(fmt(v) for v in row))

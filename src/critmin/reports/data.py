@@ -54,7 +54,7 @@ def prices_before_after(baseline: Any | None, result: Any, scenario: Any) -> pd.
         out["before"] = float("nan")
     else:
         base = baseline.prices.set_index(["region", "product"])["price"]
-        out["before"] = [float(base.get((r, p), float("nan"))) for r, p in zip(out["region"], out["product"])]
+        out["before"] = [float(base.get((r, p), float("nan"))) for r, p in zip(out["region"], out["product"], strict=True)]
     change = out["after"] - out["before"]
     scale = np.maximum(1.0, np.maximum(out["before"].abs(), out["after"].abs()))
     out["change"] = change.mask(change.abs() <= NOISE * scale, 0.0)  # solver noise is no change (as in compare)

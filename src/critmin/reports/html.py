@@ -126,7 +126,7 @@ def _prices(run: Any, prices: pd.DataFrame, has_baseline: bool) -> str:
 def _welfare(run: Any, baseline: Any | None) -> str:
     welfare = run.result.welfare.copy()
     members = _members(run.scenario)
-    welfare.insert(2, "member_of", [members.get(i, "") if lvl == "region" else "" for lvl, i in zip(welfare["level"], welfare["id"])])
+    welfare.insert(2, "member_of", [members.get(i, "") if lvl == "region" else "" for lvl, i in zip(welfare["level"], welfare["id"], strict=True)])
     parts = [table(welfare, "Welfare in the scenario (consumer, producer and processing surplus, quota rent, government net revenue)")]
     if baseline is not None:
         keys = ["level", "id"]

@@ -26,10 +26,10 @@ def fmt(value: object, digits: int = 6) -> str:
 def table(frame: pd.DataFrame, caption: str | None = None, table_id: str | None = None) -> str:
     """An HTML ``<table>`` of ``frame`` (no index)."""
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
-    head = "".join(f'<th class="{"n" if n else "t"}">{html.escape(str(c))}</th>' for c, n in zip(frame.columns, numeric))
+    head = "".join(f'<th class="{"n" if n else "t"}">{html.escape(str(c))}</th>' for c, n in zip(frame.columns, numeric, strict=True))
     body = []
     for row in frame.itertuples(index=False):
-        cells = "".join(f'<td class="{"n" if n else "t"}">{html.escape(fmt(v))}</td>' for v, n in zip(row, numeric))
+        cells = "".join(f'<td class="{"n" if n else "t"}">{html.escape(fmt(v))}</td>' for v, n in zip(row, numeric, strict=True))
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     ident = f' id="{html.escape(table_id)}"' if table_id else ""
