@@ -265,3 +265,15 @@ def test_bloc_welfare_sums_members():
     w = r.welfare.set_index(["level", "id"])
     assert w.loc[("bloc", "club"), "total"] == pytest.approx(w.loc[("region", "X"), "total"] + w.loc[("region", "M"), "total"])
     assert w.loc[("bloc", "club"), "total"] == pytest.approx(w.loc[("world", "world"), "total"])
+
+
+def test_shipped_example_matches_its_hand_solution():
+    """scenarios/examples/two-region-tariff.yaml: the numbers in its comments (and docs/engine.md)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "two-region-tariff.yaml"
+    r = critmin.solve(path)
+    assert r.price("X", "good") == pytest.approx(53.2, abs=1e-9)
+    assert r.price("M", "good") == pytest.approx(60.2, abs=1e-9)
+    assert flow(r, product="good") == pytest.approx(39.6, abs=1e-9)
+    assert r.policies.iloc[0]["revenue"] == pytest.approx(198, abs=1e-7)
