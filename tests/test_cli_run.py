@@ -91,3 +91,23 @@ def test_compare_saved_run_folders(capsys, tmp_path):
     assert code == 0 and m["change"] == pytest.approx(6, abs=1e-8)  # the same closed form, read back from the CSVs
     code, _, err = cli(capsys, "compare", str(tmp_path), str(tmp_path / "tariff"))
     assert code == 2 and "not a critmin run output (no manifest.json)" in err
+
+
+def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
+    # Two separate interpreters with different hash seeds (set and dict order of strings differ):
+    # the report, the CSVs and the manifest must still be byte-identical.
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom critmin.cli import main\n"
+              "for args in (sys.argv[1:7], sys.argv[7:]):  # the report, then the run\n"
+              "    try:\n        main(args)\n    except SystemExit as exit_:\n        assert not exit_.code, exit_.code\n")
+    for seed in ("1", "2"):
+        args = ["report", TARIFF, "--against", FREE, "-o", str(tmp_path / f"r{seed}.html"),
+                "run", TARIFF, "-o", str(tmp_path / f"run{seed}")]
+        subprocess.run([sys.executable, "-c", script, *args], env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                       capture_output=True)
+    assert (tmp_path / "r1.html").read_bytes() == (tmp_path / "r2.html").read_bytes()
+    for path in (tmp_path / "run1").iterdir():
+        assert path.read_bytes() == (tmp_path / "run2" / path.name).read_bytes(), path.name
