@@ -158,8 +158,14 @@ def _scales(sc: Scenario) -> tuple[float, float]:
     return float(P), float(Q)
 
 
-def build(sc: Scenario) -> Model:
-    """Assemble the MCP of ``sc``; impossible markets raise ScenarioError."""
+def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | None = None) -> Model:
+    """Assemble the MCP of ``sc``; impossible markets raise ScenarioError.
+
+    ``arcs``: optional boolean (product, origin, destination) grid restricting the flow
+    variables to a subset of the open arcs (arc generation, see :mod:`critmin.engine.arcgen`);
+    markets and prices are always those of the full scenario. ``charges``: precomputed
+    :func:`arc_charges` (saves recomputing them in every round of arc generation).
+    """
     regions, products = sc.region_ids, sc.product_ids
     rix = {r: i for i, r in enumerate(regions)}
     kix = {k: i for i, k in enumerate(products)}
@@ -183,7 +189,7 @@ def build(sc: Scenario) -> Model:
     proc_inputs = {kix[p.id]: [(kix[k], c) for k, c in p.inputs.items()] for p in sc.products}
 
     # --- arcs --------------------------------------------------------------------------------
-    ch = arc_charges(sc)
+    ch = arc_charges(sc) if charges is None else charges
     ak, ai, aj = np.nonzero(~np.isnan(ch.cost))
 
     # --- which markets exist -----------------------------------------------------------------
@@ -196,6 +202,9 @@ def build(sc: Scenario) -> Model:
     active |= (fixed > 0) | (release > 0) | (spurchase > 0)
     active[ai, ak] = True
     active[aj, ak] = True
+    if arcs is not None:
+        keep = arcs[ak, ai, aj]
+        ak, ai, aj = ak[keep], ai[keep], aj[keep]
     for k, pid in enumerate(products):
         if not active[:, k].any():
             raise ScenarioError(f"{sc.source}: product {pid!r} is an empty market: no supply, demand, processing, stock or trade anywhere")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
+from critmin.engine import arcgen
 from critmin.engine.certificate import TOLERANCE, certify
 from critmin.engine.mcp import BoxMCP
 from critmin.engine.model import Model, build
@@ -32,10 +33,21 @@ ACCEPT_TOL = 1e-9
 def _keys(model: Model) -> dict[str, np.ndarray]:
     """Stable keys of the warm-startable blocks (markets, entries, arcs) on the region x product grid."""
     nR, nK = len(model.scenario.regions), len(model.scenario.products)
+    grid = model.mkt_region * nK + model.mkt_product  # market key
+    per_policy = nR * nK
+
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
     return {
-        "p": model.mkt_region * nK + model.mkt_product,
+        "p": grid,
+        "u": cat([cf["policy"] * per_policy + grid[cf["markets"]] for cf in model.cfd]),
+        "lam": cat([np.array([q["policy"]]) for q in model.quotas]),
+        "v": cat([np.array([lv["policy"] * nK + lv["product"]]) for lv in model.levies if "row" in lv]),
+        "mu": cat([np.array([pu["policy"]]) for pu in model.purchases if pu["row"] is not None]),
         "q": model.sup_entry, "d": model.dem_entry, "z": model.proc_entry,
         "x": (model.arc_k * nR + model.arc_i) * nR + model.arc_j,
+        "g": cat([pu["policy"] * per_policy + grid[pu["markets"]] for pu in model.purchases]),
     }
 
 
@@ -68,16 +80,24 @@ def _price_guess(sc: Scenario) -> dict[str, float]:
     return guess
 
 
-def _start(model: Model, warm: Result | None) -> np.ndarray:
+def _state(model: Model, solution: Solution) -> dict[str, Any]:
+    """What a later solve needs to warm-start from this solution."""
+    sc = model.scenario
+    keys = _keys(model)
+    return {"ids": (tuple(sc.region_ids), tuple(sc.product_ids)), "keys": keys,
+            "values": {b: solution[b].copy() for b in keys}}
+
+
+def _start(model: Model, warm: dict[str, Any] | None) -> np.ndarray:
     """Cold start: prices at :func:`_price_guess`, quantities zero; warm start: match by key."""
     sc = model.scenario
     y = np.zeros(model.n)
     guess = _price_guess(sc)
     per_product = np.array([guess[k] for k in sc.product_ids]) / model.P
     y[model.block("p")] = np.where(per_product > 0, per_product, 0.5)[model.mkt_product]
-    if warm is None or warm.state.get("ids") != (tuple(sc.region_ids), tuple(sc.product_ids)):
+    if not warm or warm.get("ids") != (tuple(sc.region_ids), tuple(sc.product_ids)):
         return y
-    old_keys, old_vals = warm.state["keys"], warm.state["values"]
+    old_keys, old_vals = warm["keys"], warm["values"]
     for b, keys in _keys(model).items():
         ok, ov = old_keys[b], old_vals[b]
         if ok.size == 0 or keys.size == 0:
@@ -114,15 +134,33 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
-    model = build(sc)
-    if _infeasible_sinks(model):
+    full = build(sc)
+    if _infeasible_sinks(full):
         raise ScenarioError(f"{sc.source}: fixed demand (or stockpile purchase) cannot be met by any supply, "
                             "processing and trade within capacities, bans and quotas")
-    mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear)
-    sol = mcp.solve(_start(model, warm_start), tol=SOLVER_TOL, max_iter=max_iter)
-    if not (sol.converged or sol.merit <= ACCEPT_TOL):
-        raise SolverError(f"{sc.source}: no equilibrium found ({sol.message} after {sol.iterations} Newton iterations, "
-                          f"merit {sol.merit:.3g})")
+    ch = full.charges
+    subset = arcgen.initial(full, ch) if arcgen.wanted(ch, full.mkt_region.size) else None
+    state = warm_start.state if warm_start is not None else None
+    iterations = gradient_steps = rounds = 0
+    model = full
+    while True:
+        rounds += 1
+        model = full if subset is None else build(sc, subset, ch)
+        mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear)
+        sol = mcp.solve(_start(model, state), tol=SOLVER_TOL, max_iter=max_iter)
+        iterations += sol.iterations
+        gradient_steps += sol.gradient_steps
+        if not (sol.converged or sol.merit <= ACCEPT_TOL):
+            raise SolverError(f"{sc.source}: no equilibrium found ({sol.message} after {sol.iterations} Newton "
+                              f"iterations, merit {sol.merit:.3g})")
+        if subset is None:
+            break
+        solution = Solution(model, sol.y)
+        add = arcgen.violated(model, solution.values, ch, subset)
+        if not add.any():
+            break
+        subset |= add
+        state = _state(model, solution)
     solution = Solution(model, sol.y)
     tables = market_tables(solution)
     tables["policies"], tables["policy_details"], gov, rent = account(model, solution)
@@ -130,15 +168,12 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     if not cert.residual <= TOLERANCE:
         raise SolverError(f"{sc.source}: equilibrium certificate failed: residual {cert.residual:.3g} > tolerance "
                           f"{TOLERANCE:g} (worst condition: {cert.worst})")
-    keys = _keys(model)
-    state = {"ids": (tuple(sc.region_ids), tuple(sc.product_ids)), "keys": keys,
-             "values": {b: solution[b].copy() for b in keys}}
     return Result(
         scenario=sc.name, status="optimal", **tables, welfare=welfare(model, solution, gov, rent),
         residual=cert.residual, tolerance=TOLERANCE, worst_condition=cert.worst,
-        solver={"method": "semismooth Newton (Fischer-Burmeister), Schur complement on prices", "iterations": sol.iterations,
-                "gradient_steps": sol.gradient_steps, "merit": sol.merit, "variables": model.n,
+        solver={"method": "semismooth Newton (Fischer-Burmeister), Schur complement on prices", "iterations": iterations,
+                "gradient_steps": gradient_steps, "arc_rounds": rounds, "merit": sol.merit, "variables": model.n,
                 "seconds": time.perf_counter() - t0},
-        state=state,
+        state=_state(model, solution),
     )
 
