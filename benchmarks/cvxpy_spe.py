@@ -22,6 +22,7 @@ complementarity problem that is not an optimisation; they raise :class:`NotInteg
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,8 +217,6 @@ def solve(
 
     ``solver`` is a cvxpy solver name (``None``: cvxpy's default choice for a QP).
     """
-    import time
-
     t0 = time.perf_counter()
     m = parse(read(source))
     fixed_d = [d for d in m.demand if "quantity" in d]
