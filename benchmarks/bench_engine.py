@@ -118,18 +118,24 @@ def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int, 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _versions() -> dict[str, str]:
+def _engine_state() -> str:
+    """Git commit of the tree, flagged when the engine or scenario code has uncommitted changes."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "src/critmin/engine", "src/critmin/scenario"],
+        capture_output=True, text=True, cwd=ROOT,
+    ).stdout.strip()
+    return (commit.stdout.strip() or "?") + (" with uncommitted engine changes" if dirty else "")
+
+
+def _versions(engine_at_start: str) -> dict[str, str]:
     import clarabel
     import cvxpy
     import numpy
     import osqp
     import scipy
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "src/critmin/engine", "src/critmin/scenario"],
-        capture_output=True, text=True, cwd=ROOT,
-    ).stdout.strip()
+    now = _engine_state()
     return {
         "python": platform.python_version(),
         "numpy": numpy.__version__,
@@ -137,7 +143,7 @@ def _versions() -> dict[str, str]:
         "cvxpy": cvxpy.__version__,
         "clarabel": clarabel.__version__,
         "osqp": getattr(osqp, "__version__", "?"),
-        "critmin commit": (commit.stdout.strip() or "?") + (" with uncommitted engine changes" if dirty else ""),
+        "critmin commit": now if now == engine_at_start else f"{engine_at_start} at start, {now} at end (CHANGED DURING THE RUN)",
     }
 
 
@@ -205,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     started = time.perf_counter()
     load_before = os.getloadavg()
+    engine_at_start = _engine_state()
     rows = []
     for n, k, nb in QUICK if args.quick else FULL:
         row = {"n": n, "k": k, "neighbours": nb, "results": {}}
@@ -242,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Machine: {_machine()}. Load average (1, 5, 15 min) before the run "
         f"{'/'.join(f'{x:.1f}' for x in load_before)}, after {'/'.join(f'{x:.1f}' for x in os.getloadavg())} "
         "(other work on the machine slows every method alike and widens the spread).\n\n"
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + ".\n\n"
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions(engine_at_start).items()) + ".\n\n"
         f"Markets: `benchmarks/generate.py`, seed {SEED}; synthetic supply chains (ore -> refined -> "
         "component chains, concentrated mining, a bloc with a common external tariff and a "
         "preferential zone, an export tax, ban and quota); arcs from every producing region to every "
