@@ -59,13 +59,14 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
     if method == "critmin":
         import critmin
 
+        solve = critmin.solve  # resolve the lazy attribute (imports the engine) before any timing
         for i in range(repeat):
             if sum(times) > SLOW:
                 break
             scenario = critmin.load_scenario(market)
             rss0 = _rss_mb()
             t0 = time.perf_counter()
-            res = critmin.solve(scenario)
+            res = solve(scenario)
             times.append(time.perf_counter() - t0)
             if i == 0:
                 first = (res, _rss_mb() - rss0)
