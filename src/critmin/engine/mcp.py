@@ -31,6 +31,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 NonLinear = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+#: Jacobian-smoothing parameter: mu = SMOOTHING * ||Phi||^2 / 2. Iterations on the 60 x 40
+#: benchmark markets for 0 / 1e-4 / 3e-4 / 1e-3 / 3e-3 / 1e-2 / 1e-1: 42 / 23 / 21 / 21 / 23 / 26 / 42.
+SMOOTHING = 1e-3
 _C0 = 1.0 - 1.0 / np.sqrt(2.0)  # a generalised-Jacobian element of FB at (0, 0)
 
 
@@ -51,39 +54,43 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b))
 
 
-def _fb(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fischer-Burmeister phi(a, b) = a + b - sqrt(a^2 + b^2) and its partial derivatives,
-    computed without cancellation (a + b - r = 2ab / (a + b + r) when a + b > 0)."""
+def _fb(a: np.ndarray, b: np.ndarray, mu: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fischer-Burmeister phi(a, b) = a + b - sqrt(a^2 + b^2), computed without cancellation
+    (a + b - r = 2ab / (a + b + r) when a + b > 0), and the partial derivatives of its smoothed
+    version a + b - sqrt(a^2 + b^2 + 2 mu) (mu = 0: of phi itself)."""
     r = np.hypot(a, b)
     s = a + b
+    rm = np.sqrt(r * r + 2.0 * mu) if mu > 0 else r
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = np.where(s > 0, 2.0 * a * b / (s + r), s - r)
-        da = np.where(a > 0, b * b / (r * (r + a)), 1.0 - a / r)
-        db = np.where(b > 0, a * a / (r * (r + b)), 1.0 - b / r)
-    zero = r == 0
-    phi[zero] = 0.0
+        da = np.where(a > 0, (b * b + 2.0 * mu) / (rm * (rm + a)), 1.0 - a / rm)
+        db = np.where(b > 0, (a * a + 2.0 * mu) / (rm * (rm + b)), 1.0 - b / rm)
+    phi[r == 0] = 0.0
+    zero = rm == 0
     da[zero] = _C0
     db[zero] = _C0
     return phi, da, db
 
 
-def box_phi(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Phi and its diagonal derivative parts: dPhi = Dx * dy + DF * dF (Dx, DF >= 0)."""
+def box_phi(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray, mu: float = 0.0
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phi and its diagonal derivative parts, dPhi = Dx * dy + DF * dF (Dx, DF >= 0); with
+    ``mu > 0`` the derivative parts are those of the smoothed function (Jacobian smoothing)."""
     phi, dx, df = np.empty_like(y), np.empty_like(y), np.empty_like(y)
     hl, hu = np.isfinite(lo), np.isfinite(up)
     m = hl & ~hu
     if m.any():
-        phi[m], dx[m], df[m] = _fb(y[m] - lo[m], f[m])
+        phi[m], dx[m], df[m] = _fb(y[m] - lo[m], f[m], mu)
     m = ~hl & ~hu
     phi[m], dx[m], df[m] = f[m], 0.0, 1.0
     m = ~hl & hu
     if m.any():
-        p, a, b = _fb(up[m] - y[m], -f[m])
+        p, a, b = _fb(up[m] - y[m], -f[m], mu)
         phi[m], dx[m], df[m] = -p, a, b
     m = hl & hu
     if m.any():
-        p1, a1, b1 = _fb(up[m] - y[m], -f[m])
-        p2, a2, b2 = _fb(y[m] - lo[m], -p1)
+        p1, a1, b1 = _fb(up[m] - y[m], -f[m], mu)
+        p2, a2, b2 = _fb(y[m] - lo[m], -p1, mu)
         phi[m], dx[m], df[m] = p2, a2 + b2 * a1, b2 * b1
     return phi, dx, df
 
@@ -118,10 +125,10 @@ class BoxMCP:
         A = (self.M + sp.csr_matrix((jn[2], (jn[0], jn[1])), shape=self.M.shape)).tocsr()
         return A, A.tocsc()
 
-    def merit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, object]:
+    def merit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, object, np.ndarray]:
         f, jn = self.F(y)
         phi, dx, df = box_phi(y, f, self.lo, self.up)
-        return phi, dx, df, jn
+        return phi, dx, df, jn, f
 
     def factor(self, dx: np.ndarray, df: np.ndarray, A: sp.csr_matrix, Acsc: sp.csc_matrix, reg: float
                ) -> Callable[[np.ndarray], np.ndarray]:
@@ -166,11 +173,11 @@ class BoxMCP:
         yield "newton", 1e-2, 1e-10
         yield "gradient", 0.0, 1e-10
 
-    def _try_direction(self, kind, reg, phi, dx, df, A, Acsc) -> np.ndarray | None:
+    def _try_direction(self, kind, reg, phi, dx, df, sdx, sdf, A, Acsc) -> np.ndarray | None:
         if kind == "gradient":
             return -(dx * phi + A.T @ (df * phi))
         try:
-            d = self.factor(dx, df, A, Acsc, reg)(-phi)
+            d = self.factor(sdx, sdf, A, Acsc, reg)(-phi)
         except RuntimeError:  # SuperLU: factor is exactly singular
             return None
         return d if np.all(np.isfinite(d)) else None
@@ -180,17 +187,17 @@ class BoxMCP:
         t = 1.0
         while t >= t_min:
             y_new = y + t * d
-            phi_n, dx_n, df_n, jn_n = self.merit(y_new)
+            phi_n, dx_n, df_n, jn_n, f_n = self.merit(y_new)
             psi_n = 0.5 * _dot(phi_n, phi_n)
             if psi_n <= psi + sigma * t * slope:
-                return y_new, phi_n, dx_n, df_n, jn_n, psi_n
+                return y_new, phi_n, dx_n, df_n, jn_n, f_n, psi_n
             t *= 0.5
         return None
 
     def solve(self, y0: np.ndarray, tol: float = 1e-10, max_iter: int = 300) -> MCPSolution:
         t0 = time.perf_counter()
         y = y0.copy()
-        phi, dx, df, jn = self.merit(y)
+        phi, dx, df, jn, f = self.merit(y)
         psi = 0.5 * _dot(phi, phi)
         grad_steps = 0
         message = "iteration limit"
@@ -202,9 +209,13 @@ class BoxMCP:
                 message = "diverged" if (not np.isfinite(err) or np.max(np.abs(y)) > 1e12) else message
                 break
             A, Acsc = self.jacobian(jn)
+            # Jacobian smoothing (Kanzow & Pieper 1999): the Newton matrix uses the derivatives
+            # of the smoothed FB function with mu = SMOOTHING * psi, which vanishes as psi -> 0
+            # (so convergence stays quadratic); it halved the iterations on chain markets.
+            _, sdx, sdf = box_phi(y, f, self.lo, self.up, SMOOTHING * psi)
             step = None
             for kind, reg, t_min in self._strategies(err):
-                d = self._try_direction(kind, reg, phi, dx, df, A, Acsc)
+                d = self._try_direction(kind, reg, phi, dx, df, sdx, sdf, A, Acsc)
                 if d is None:
                     continue
                 slope = _dot(phi, dx * d + df * (A @ d))
@@ -217,7 +228,6 @@ class BoxMCP:
             if step is None:
                 message = "line search failed"
                 break
-            y_new, phi_n, dx_n, df_n, jn_n, psi_n = step
-            y, phi, dx, df, jn, psi = y_new, phi_n, dx_n, df_n, jn_n, psi_n
+            y, phi, dx, df, jn, f, psi = step
         err = float(np.max(np.abs(phi))) if phi.size else 0.0
         return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message)
