@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from critmin.engine.arcs import arc_charges
+from critmin.engine.arcs import ArcCharges, arc_charges
 from critmin.scenario.schema import Scenario
 from critmin.scenario.selectors import resolve
 
@@ -62,8 +62,12 @@ def _curve_gap(price: np.ndarray, intercept: np.ndarray, slope: np.ndarray, cap:
     return lo, hi
 
 
-def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float) -> Certificate:
-    """Check every equilibrium condition of ``sc`` against the solution ``tables``."""
+def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, charges: ArcCharges | None = None
+            ) -> Certificate:
+    """Check every equilibrium condition of ``sc`` against the solution ``tables``.
+
+    ``charges``: the scenario's per-arc costs and duties if already computed (arc_charges(sc)).
+    """
     regions, products = sc.region_ids, sc.product_ids
     rix = {r: i for i, r in enumerate(regions)}
     kix = {k: i for i, k in enumerate(products)}
@@ -137,7 +141,7 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float) -
             use[:, i] += c * Z[:, kk]
 
     # flows: only on open arcs; arbitrage with every charge
-    ch = arc_charges(sc)
+    ch = arc_charges(sc) if charges is None else charges
     X = np.zeros((nK, nR, nR))
     fl = tables["flows"]
     if len(fl):
