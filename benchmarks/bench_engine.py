@@ -2,6 +2,7 @@
 
     python benchmarks/bench_engine.py            # full grid, writes benchmarks/RESULTS.md (~10 min)
     python benchmarks/bench_engine.py --quick    # three sizes, prints the table only
+    python benchmarks/bench_engine.py --profile 60 40   # where critmin spends its time
 
 Every (market, method) pair runs in a fresh child process so that timings and peak memory of
 one method cannot leak into another: the child imports everything, builds the market from its
@@ -196,6 +197,25 @@ def table(rows: list[dict]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def profile(n: int, k: int, top: int = 20) -> None:
+    """Print where critmin's solve spends its time on one market (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    import critmin
+    from benchmarks.generate import generate_market
+
+    scenario = critmin.load_scenario(generate_market(n, k, SEED, neighbours=6))
+    solve = critmin.solve
+    solve(scenario)  # warm: imports and first-call set-up are not the engine's steady cost
+    prof = cProfile.Profile()
+    prof.enable()
+    res = solve(scenario)
+    prof.disable()
+    print(f"{n} x {k}: {res.solver}")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="three sizes only; print, do not write RESULTS.md")
@@ -203,8 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds allowed per (market, method) child")
     ap.add_argument("--json", type=Path, default=None, help="also write the raw measurements here")
+    ap.add_argument("--profile", nargs=2, type=int, metavar=("REGIONS", "PRODUCTS"), help="profile critmin on one market")
     ap.add_argument("--child", nargs=5, metavar=("METHOD", "N", "K", "NEIGHBOURS", "REPEAT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.profile:
+        profile(*args.profile)
+        return
     if args.child:
         method, n, k, nb, rep = args.child
         out = child(method, int(n), int(k), None if nb == "None" else int(nb), int(rep))
