@@ -208,10 +208,6 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     for k, pid in enumerate(products):
         if not active[:, k].any():
             raise ScenarioError(f"{sc.source}: product {pid!r} is an empty market: no supply, demand, processing, stock or trade anywhere")
-    sources = np.zeros(nK, dtype=bool)
-    for _, r, k in sup + proc:
-        sources[k] = True
-    sources |= (release > 0).any(axis=0)
     mkt_region, mkt_product = np.nonzero(active)
     nM = mkt_region.size
     market_of = np.full((nR, nK), -1, dtype=np.int64)
