@@ -26,6 +26,9 @@ class Tables:
     demand: pd.DataFrame
     processing: pd.DataFrame
     flows: pd.DataFrame
+    #: Total welfare of the world: consumer + producer + processing surplus + quota rents +
+    #: government revenue (duties, stock sales). Transport costs are a real cost, duties a transfer.
+    world_welfare: float
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -48,7 +51,8 @@ class Tables:
 def reference(source: str | Path | dict[str, Any]) -> Tables:
     """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
     r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows)
+    # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -57,7 +61,9 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
 
     scenario = critmin.load_scenario(source)
     res = critmin.solve(scenario)
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows)
+    w = res.welfare
+    world = float(w.loc[w["level"] == "world", "total"].sum())
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

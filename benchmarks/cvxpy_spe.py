@@ -54,6 +54,7 @@ class Market:
     processing: list[dict[str, Any]]
     arcs: list[tuple[str, str, str]]  # (product, origin, destination)
     arc_cost: np.ndarray  # transport + specific tariffs + specific export taxes
+    arc_duty: np.ndarray  # the specific tariffs and export taxes alone (government revenue per unit)
     quotas: list[tuple[float, list[int]]]  # (quantity, indices of arcs covered)
     fixed: dict[tuple[str, str], float]  # (region, product) -> fixed net source (releases - purchases)
     floors: list[tuple[str, str, float]]  # (region, product, floor price) bought without limit
@@ -74,6 +75,7 @@ class Result:
     net_exports: pd.DataFrame
     floor_purchases: pd.DataFrame
     arc_cost_total: float
+    duty_revenue: float
     solve_time: float
     setup_time: float
     extra: dict[str, Any] = field(default_factory=dict)
@@ -196,13 +198,14 @@ def parse(scenario: Mapping[str, Any]) -> Market:
             raise NotIntegrable(f"policy kind {kind!r} is not supported by the reference")
 
     arcs = sorted(k for k in base if k not in banned)
-    arc_cost = np.array([base[a] + duty.get(a, 0.0) for a in arcs])
+    arc_duty = np.array([duty.get(a, 0.0) for a in arcs])
+    arc_cost = np.array([base[a] for a in arcs]) + arc_duty
     index = {a: i for i, a in enumerate(arcs)}
     quotas = [
         (q, [index[a] for a in arcs if a[0] in ps and a[1] in o and a[2] in d])
         for q, ps, o, d in quota_specs
     ]
-    return Market(regions, products, inputs, supply, demand, processing, arcs, arc_cost, quotas, fixed, floors)
+    return Market(regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, fixed, floors)
 
 
 def _cap(row: Mapping[str, Any]) -> float:
@@ -340,6 +343,7 @@ def solve(
             {"region": [r for r, _, _ in m.floors], "product": [k for _, k, _ in m.floors], "quantity": vg}
         ),
         arc_cost_total=float(m.arc_cost @ vf) if na else 0.0,
+        duty_revenue=float(m.arc_duty @ vf) if na else 0.0,
         solve_time=t2 - t1,
         setup_time=t1 - t0,
         extra={"n_variables": ns + nd + npr + na + nf, "n_markets": n, "n_arcs": na},

@@ -82,7 +82,11 @@ def test_critmin_matches_reference(source):
     if "floor_purchase" not in str(source):
         ours_w, ref_w = (certificate.net_surplus(source, t.supply, t.demand, t.processing, t.flows) for t in (ours, ref))
         assert ours_w == pytest.approx(ref_w, rel=1e-6, abs=1e-3)
-    # 4. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
+    # 4. critmin's world welfare = the optimum plus the duties collected (a transfer, not a cost).
+    #    Without floors only: the reference values floor purchases at the floor, critmin as spending.
+    if "floor_purchase" not in str(source):
+        assert ours.world_welfare == pytest.approx(ref.world_welfare, rel=1e-6, abs=1e-3)
+    # 5. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
     #    demand pins no price).
     p = _merged(ours.prices, ref.prices, ["region", "product"], "price")
     curves = {(d["region"], d["product"]) for d in cvxpy_spe.parse(cvxpy_spe.read(source)).demand if "quantity" not in d}
