@@ -29,6 +29,8 @@ class Tables:
     #: Total welfare of the world: consumer + producer + processing surplus + quota rents +
     #: government revenue (duties, stock sales). Transport costs are a real cost, duties a transfer.
     world_welfare: float
+    #: Government purchases under price floors by purchase: region, product, quantity.
+    floor_purchases: pd.DataFrame
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -52,7 +54,7 @@ def reference(source: str | Path | dict[str, Any]) -> Tables:
     """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
     r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -63,7 +65,9 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     res = critmin.solve(scenario)
     w = res.welfare
     world = float(w.loc[w["level"] == "world", "total"].sum())
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world)
+    d = res.policy_details
+    bought = d.loc[d["kind"] == "purchase", ["region", "product", "quantity"]].reset_index(drop=True)
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

@@ -117,6 +117,24 @@ def test_critmin_net_exports_match_reference(source):
     assert _largest(gap) < tol, m.loc[gap.idxmax()].to_dict() if len(m) else None
 
 
+def test_floor_purchases_match_reference():
+    """Purchase floor: the government buys what the market leaves at the floor, region by region.
+
+    Hand check of the reference's answer (floor 25 in X and Y): X supplies (25-10)/0.5 = 30, buys
+    (40-25)/1 = 15, and Z delivers at 25 - 2 = 23, so Z supplies (23-5)/0.3 = 60, consumes
+    (30-23)/0.5 = 14 and ships 46 to X: X's surplus 30 + 46 - 15 = 61 is bought. Y supplies
+    (25-12)/0.4 = 32.5, consumes (35-25)/1.5 = 6.67: 25.83 is bought.
+    """
+    source = FIXTURES / "floor_purchase.yaml"
+    ref, ours = reference(source), critmin_tables(source)
+    m = _merged(ours.floor_purchases, ref.floor_purchases, ["region", "product"], "quantity")
+    assert sorted(m["region"]) == ["X", "Y"]
+    assert _largest((m["quantity_critmin"] - m["quantity_ref"]).abs()) < QTY_TOL
+    expected = {"X": 61.0, "Y": 32.5 - 10 / 1.5}
+    for region, q in expected.items():
+        assert float(m.loc[m["region"] == region, "quantity_ref"].iloc[0]) == pytest.approx(q, abs=1e-4)
+
+
 def test_reference_rejects_non_integrable_instruments():
     """The reference refuses ad valorem tariffs instead of silently solving another problem."""
     from benchmarks.cvxpy_spe import NotIntegrable, solve
