@@ -31,6 +31,8 @@ class Tables:
     world_welfare: float
     #: Government purchases under price floors by purchase: region, product, quantity.
     floor_purchases: pd.DataFrame
+    #: Export quota rent per unit, by index of the policy in the scenario (0 when slack).
+    quota_rents: dict[int, float]
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -54,7 +56,7 @@ def reference(source: str | Path | dict[str, Any]) -> Tables:
     """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
     r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -67,7 +69,9 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     world = float(w.loc[w["level"] == "world", "total"].sum())
     d = res.policy_details
     bought = d.loc[d["kind"] == "purchase", ["region", "product", "quantity"]].reset_index(drop=True)
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought)
+    pol = res.policies[res.policies["kind"] == "export_quota"]
+    rents = {int(i): float(v) if v == v else 0.0 for i, v in zip(pol["index"], pol["unit_value"])}
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

@@ -56,6 +56,7 @@ class Market:
     arc_cost: np.ndarray  # transport + specific tariffs + specific export taxes
     arc_duty: np.ndarray  # the specific tariffs and export taxes alone (government revenue per unit)
     quotas: list[tuple[float, list[int]]]  # (quantity, indices of arcs covered)
+    quota_policy: list[int]  # index in scenario["policies"] of each quota
     fixed: dict[tuple[str, str], float]  # (region, product) -> fixed net source (releases - purchases)
     floors: list[tuple[str, str, float]]  # (region, product, floor price) bought without limit
 
@@ -76,6 +77,7 @@ class Result:
     floor_purchases: pd.DataFrame
     arc_cost_total: float
     duty_revenue: float
+    quota_rents: dict[int, float]  # policy index -> rent per unit (the quota constraint's dual)
     solve_time: float
     setup_time: float
     extra: dict[str, Any] = field(default_factory=dict)
@@ -166,7 +168,8 @@ def parse(scenario: Mapping[str, Any]) -> Market:
     banned: set[tuple[str, str, str]] = set()
     duty: dict[tuple[str, str, str], float] = {}
     quota_specs: list[tuple[float, set[str], set[str], set[str]]] = []
-    for pol in scenario.get("policies") or []:
+    quota_policy: list[int] = []
+    for idx, pol in enumerate(scenario.get("policies") or []):
         kind = pol["kind"]
         if kind in ("tariff", "export_tax", "export_ban", "export_quota"):
             prods_sel = _products(pol.get("product", "*"), products)
@@ -184,6 +187,7 @@ def parse(scenario: Mapping[str, Any]) -> Market:
                 banned |= {k for k in base if k[0] in prods_sel and k[1] in orig and k[2] in dest}
             else:
                 quota_specs.append((float(pol["quantity"]), prods_sel, orig, dest))
+                quota_policy.append(idx)
         elif kind == "stockpile":
             key = (str(pol["region"]), str(pol["product"]))
             net = float(pol.get("release") or 0.0) - float(pol.get("purchase") or 0.0)
@@ -205,7 +209,7 @@ def parse(scenario: Mapping[str, Any]) -> Market:
         (q, [index[a] for a in arcs if a[0] in ps and a[1] in o and a[2] in d])
         for q, ps, o, d in quota_specs
     ]
-    return Market(regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, fixed, floors)
+    return Market(regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, fixed, floors)
 
 
 def _cap(row: Mapping[str, Any]) -> float:
@@ -294,9 +298,11 @@ def solve(
     if npr and np.isfinite(caps_p).any():
         fin = np.flatnonzero(np.isfinite(caps_p))
         cons.append(xp[fin] <= caps_p[fin])
-    for quantity, covered in m.quotas:
+    quota_cons: dict[int, cp.Constraint] = {}
+    for (quantity, covered), idx in zip(m.quotas, m.quota_policy):
         if covered:
-            cons.append(cp.sum(f[covered]) <= quantity)
+            quota_cons[idx] = cp.sum(f[covered]) <= quantity
+    cons += list(quota_cons.values())
 
     problem = cp.Problem(cp.Maximize(sum(welfare)), cons)
     t1 = time.perf_counter()
@@ -344,6 +350,7 @@ def solve(
         ),
         arc_cost_total=float(m.arc_cost @ vf) if na else 0.0,
         duty_revenue=float(m.arc_duty @ vf) if na else 0.0,
+        quota_rents={idx: float(c.dual_value) for idx, c in quota_cons.items()},
         solve_time=t2 - t1,
         setup_time=t1 - t0,
         extra={"n_variables": ns + nd + npr + na + nf, "n_markets": n, "n_arcs": na},

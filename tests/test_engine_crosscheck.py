@@ -78,6 +78,7 @@ def test_critmin_matches_reference(source):
         m = _merged(getattr(ours, name), getattr(ref, name), ["region", "product"], "quantity")
         gap = (m["quantity_critmin"] - m["quantity_ref"]).abs()
         assert _largest(gap) < QTY_TOL, (name, m.loc[gap.idxmax()].to_dict() if len(m) else None)
+    scale = max(1.0, float(ref.prices["price"].abs().max()))
     # 3. Net social surplus is the same optimum (unique even where quantities are not).
     if "floor_purchase" not in str(source):
         ours_w, ref_w = (certificate.net_surplus(source, t.supply, t.demand, t.processing, t.flows) for t in (ours, ref))
@@ -86,14 +87,17 @@ def test_critmin_matches_reference(source):
     #    Without floors only: the reference values floor purchases at the floor, critmin as spending.
     if "floor_purchase" not in str(source):
         assert ours.world_welfare == pytest.approx(ref.world_welfare, rel=1e-6, abs=1e-3)
-    # 5. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
+    # 5. Export quota rents per unit equal the quota constraints' duals.
+    assert ours.quota_rents.keys() == ref.quota_rents.keys()
+    for idx, rent in ref.quota_rents.items():
+        assert ours.quota_rents[idx] == pytest.approx(rent, abs=PRICE_TOL * scale), idx
+    # 6. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
     #    demand pins no price).
     p = _merged(ours.prices, ref.prices, ["region", "product"], "price")
     curves = {(d["region"], d["product"]) for d in cvxpy_spe.parse(cvxpy_spe.read(source)).demand if "quantity" not in d}
     bought = ref.demand[ref.demand["quantity"] > 1e-2]
     pinned = bought[[(r, k) in curves for r, k in zip(bought["region"], bought["product"])]][["region", "product"]]
     p = p.merge(pinned.astype(str), on=["region", "product"])
-    scale = max(1.0, float(ref.prices["price"].abs().max()))
     gap = (p["price_critmin"] - p["price_ref"]).abs()
     assert _largest(gap) < PRICE_TOL * scale, p.loc[gap.idxmax()].to_dict() if len(p) else None
 
