@@ -33,6 +33,8 @@ class Tables:
     floor_purchases: pd.DataFrame
     #: Export quota rent per unit, by index of the policy in the scenario (0 when slack).
     quota_rents: dict[int, float]
+    #: Revenue of each specific tariff or export tax, by index of the policy in the scenario.
+    duty_revenues: dict[int, float]
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -56,7 +58,7 @@ def reference(source: str | Path | dict[str, Any]) -> Tables:
     """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
     r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -71,7 +73,9 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     bought = d.loc[d["kind"] == "purchase", ["region", "product", "quantity"]].reset_index(drop=True)
     pol = res.policies[res.policies["kind"] == "export_quota"]
     rents = {int(i): float(v) if v == v else 0.0 for i, v in zip(pol["index"], pol["unit_value"])}
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents)
+    duty = res.policies[res.policies["kind"].isin(["tariff", "export_tax"])]
+    revenues = {int(i): float(v) for i, v in zip(duty["index"], duty["revenue"])}
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents, revenues)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

@@ -57,6 +57,7 @@ class Market:
     arc_duty: np.ndarray  # the specific tariffs and export taxes alone (government revenue per unit)
     quotas: list[tuple[float, list[int]]]  # (quantity, indices of arcs covered)
     quota_policy: list[int]  # index in scenario["policies"] of each quota
+    duties: list[tuple[int, float, list[int]]]  # (policy index, specific rate, arcs it is charged on)
     fixed: dict[tuple[str, str], float]  # (region, product) -> fixed net source (releases - purchases)
     floors: list[tuple[str, str, float]]  # (region, product, floor price) bought without limit
 
@@ -78,6 +79,7 @@ class Result:
     arc_cost_total: float
     duty_revenue: float
     quota_rents: dict[int, float]  # policy index -> rent per unit (the quota constraint's dual)
+    duty_revenues: dict[int, float]  # policy index -> revenue of a specific tariff or export tax
     solve_time: float
     setup_time: float
     extra: dict[str, Any] = field(default_factory=dict)
@@ -167,6 +169,7 @@ def parse(scenario: Mapping[str, Any]) -> Market:
     floors: list[tuple[str, str, float]] = []
     banned: set[tuple[str, str, str]] = set()
     duty: dict[tuple[str, str, str], float] = {}
+    duty_specs: list[tuple[int, float, set[tuple[str, str, str]]]] = []  # (policy, rate, arcs)
     quota_specs: list[tuple[float, set[str], set[str], set[str]]] = []
     quota_policy: list[int] = []
     for idx, pol in enumerate(scenario.get("policies") or []):
@@ -180,9 +183,10 @@ def parse(scenario: Mapping[str, Any]) -> Market:
                 if pol.get("ad_valorem"):
                     raise NotIntegrable(f"{kind} with ad_valorem is not integrable")
                 rate = float(pol.get("specific") or 0.0)
-                for key in base:
-                    if key[0] in prods_sel and key[1] in orig and key[2] in dest:
-                        duty[key] = duty.get(key, 0.0) + rate
+                hit = {key for key in base if key[0] in prods_sel and key[1] in orig and key[2] in dest}
+                for key in hit:
+                    duty[key] = duty.get(key, 0.0) + rate
+                duty_specs.append((idx, rate, hit))
             elif kind == "export_ban":
                 banned |= {k for k in base if k[0] in prods_sel and k[1] in orig and k[2] in dest}
             else:
@@ -209,7 +213,10 @@ def parse(scenario: Mapping[str, Any]) -> Market:
         (q, [index[a] for a in arcs if a[0] in ps and a[1] in o and a[2] in d])
         for q, ps, o, d in quota_specs
     ]
-    return Market(regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, fixed, floors)
+    duties = [(idx, rate, [index[a] for a in arcs if a in hit]) for idx, rate, hit in duty_specs]
+    return Market(
+        regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, duties, fixed, floors
+    )
 
 
 def _cap(row: Mapping[str, Any]) -> float:
@@ -351,6 +358,7 @@ def solve(
         arc_cost_total=float(m.arc_cost @ vf) if na else 0.0,
         duty_revenue=float(m.arc_duty @ vf) if na else 0.0,
         quota_rents={idx: float(c.dual_value) for idx, c in quota_cons.items()},
+        duty_revenues={idx: rate * float(vf[covered].sum()) for idx, rate, covered in m.duties},
         solve_time=t2 - t1,
         setup_time=t1 - t0,
         extra={"n_variables": ns + nd + npr + na + nf, "n_markets": n, "n_arcs": na},

@@ -91,7 +91,11 @@ def test_critmin_matches_reference(source):
     assert ours.quota_rents.keys() == ref.quota_rents.keys()
     for idx, rent in ref.quota_rents.items():
         assert ours.quota_rents[idx] == pytest.approx(rent, abs=PRICE_TOL * scale), idx
-    # 6. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
+    # 6. Each specific tariff's and export tax's revenue: its rate times the flows it covers.
+    assert ours.duty_revenues.keys() == ref.duty_revenues.keys()
+    for idx, revenue in ref.duty_revenues.items():
+        assert ours.duty_revenues[idx] == pytest.approx(revenue, rel=1e-5, abs=1e-2), idx
+    # 7. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
     #    demand pins no price).
     p = _merged(ours.prices, ref.prices, ["region", "product"], "price")
     curves = {(d["region"], d["product"]) for d in cvxpy_spe.parse(cvxpy_spe.read(source)).demand if "quantity" not in d}
