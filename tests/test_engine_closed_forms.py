@@ -277,3 +277,21 @@ def test_shipped_example_matches_its_hand_solution():
     assert r.price("M", "good") == pytest.approx(60.2, abs=1e-9)
     assert flow(r, product="good") == pytest.approx(39.6, abs=1e-9)
     assert r.policies.iloc[0]["revenue"] == pytest.approx(198, abs=1e-7)
+
+
+def test_idle_market_gets_its_import_parity_price():
+    """H1 and H2 have no curves and trade nothing (A -> B direct costs 2; via H1 it would cost
+    5 + 1). Any price up to their import parity is an equilibrium; critmin reports the import
+    parity (engine/hubs.py): p_H1 = p_A + 5 and, through H1, p_H2 = p_A + 5 + 1.5. Free trade
+    A -> B as in ``two`` (A = X, B = M): p_A = 66.5."""
+    sc = two(regions=["X", "M", "H1", "H2"], transport=[
+        {"product": "g", "origin": "X", "destination": "M", "cost": 2},
+        {"product": "g", "origin": "X", "destination": "H1", "cost": 5},
+        {"product": "g", "origin": "H1", "destination": "M", "cost": 1},
+        {"product": "g", "origin": "H1", "destination": "H2", "cost": 1.5},
+    ])
+    r = critmin.solve(sc)
+    assert r.price("X", "g") == pytest.approx(66.5, abs=1e-8)
+    assert r.price("H1", "g") == pytest.approx(71.5, abs=1e-8)
+    assert r.price("H2", "g") == pytest.approx(73.0, abs=1e-8)
+    assert flow(r, "X", "H1") == 0

@@ -51,25 +51,40 @@ def levy_arcs(model: Model, ch: ArcCharges) -> np.ndarray:
     return grid & ~np.isnan(ch.cost)
 
 
-def violated(model: Model, values: np.ndarray, ch: ArcCharges, subset: np.ndarray) -> np.ndarray:
-    """Open arcs outside ``subset`` whose landed cost is below the destination price (by more than
-    1e-9 of the price scale) at the solution ``values`` (original units) of ``model``."""
+def prices_grid(model: Model, values: np.ndarray) -> np.ndarray:
+    """Prices as a (product, region) array, NaN where the market does not exist."""
     sc = model.scenario
-    nR, nK = len(sc.regions), len(sc.products)
-    p = np.full((nK, nR), np.nan)
+    p = np.full((len(sc.products), len(sc.regions)), np.nan)
     p[model.mkt_product, model.mkt_region] = values[model.block("p")]
-    landed = (1.0 + ch.tariff_ad_valorem + ch.export_ad_valorem) * p[:, :, None] + ch.cost \
-        + ch.tariff_specific + ch.export_specific
+    return p
+
+
+def landed_terms(model: Model, values: np.ndarray, ch: ArcCharges) -> tuple[np.ndarray, np.ndarray]:
+    """``(factor, const)`` with landed cost = factor * origin price + const on every open arc of
+    the (product, origin, destination) grid: duties, transport, and the quota rents and levies
+    of the solution ``values`` (original units)."""
+    sc = model.scenario
+    factor = 1.0 + ch.tariff_ad_valorem + ch.export_ad_valorem
+    const = ch.cost + ch.tariff_specific + ch.export_specific
     for qu in model.quotas:
         pol = sc.policies[qu["policy"]]
         mask = (resolve(pol.product, sc.product_ids, what="product")[:, None, None]
                 & resolve(pol.origin, sc.region_ids, sc.blocs)[None, :, None]
                 & resolve(pol.destination, sc.region_ids, sc.blocs)[None, None, :])
-        landed[mask] += values[qu["row"]]
+        const = np.where(mask, const + values[qu["row"]], const)
     for lv in model.levies:
         if "row" in lv:
             scope = lv["scope"]
-            landed[lv["product"]][np.ix_(~scope, scope)] += values[lv["row"]]
+            const[lv["product"]][np.ix_(~scope, scope)] += values[lv["row"]]
+    return factor, const
+
+
+def violated(model: Model, values: np.ndarray, ch: ArcCharges, subset: np.ndarray) -> np.ndarray:
+    """Open arcs outside ``subset`` whose landed cost is below the destination price (by more than
+    1e-9 of the price scale) at the solution ``values`` (original units) of ``model``."""
+    p = prices_grid(model, values)
+    factor, const = landed_terms(model, values, ch)
+    landed = factor * p[:, :, None] + const
     with np.errstate(invalid="ignore"):
         gap = p[:, None, :] - landed
     bad = (gap > 1e-9 * model.P) & ~subset & ~np.isnan(ch.cost)

@@ -11,6 +11,7 @@ from scipy.optimize import linprog
 
 from critmin.engine import arcgen
 from critmin.engine.certificate import TOLERANCE, certify
+from critmin.engine.hubs import set_import_parity
 from critmin.engine.mcp import BoxMCP
 from critmin.engine.model import Model, build
 from critmin.engine.policies import account
@@ -162,6 +163,7 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
         subset |= add
         state = _state(model, solution)
     solution = Solution(model, sol.y)
+    set_import_parity(model, solution, ch)
     tables = market_tables(solution)
     tables["policies"], tables["policy_details"], gov, rent = account(model, solution)
     cert = certify(sc, tables, model.P, model.Q, ch)
