@@ -25,6 +25,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,6 +75,7 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
         res, mem = first
         tables = (res.prices, res.supply, res.demand, res.processing, res.flows)
         extra["residual"] = float(res.residual)
+        extra["critmin_path"] = str(Path(critmin.__file__).resolve().parent)
         solver = "critmin"
     else:
         name = None if method == "cvxpy-default" else "CLARABEL"
@@ -108,10 +110,14 @@ def child(method: str, n: int, k: int, neighbours: int | None, repeat: int) -> d
     }
 
 
-def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int, timeout: float) -> dict:
+def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int, timeout: float, src: Path | None) -> dict:
+    """Measure in a fresh process; ``src``: a snapshot of critmin's sources to import instead of the tree."""
     cmd = [sys.executable, __file__, "--child", method, str(n), str(k), str(neighbours), str(repeat)]
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"method": method, "error": f"timeout (> {timeout:.0f} s)"}
     if proc.returncode != 0:
@@ -120,24 +126,23 @@ def run_child(method: str, n: int, k: int, neighbours: int | None, repeat: int, 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _engine_state() -> str:
-    """Git commit of the tree, flagged when the engine or scenario code has uncommitted changes."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "src/critmin/engine", "src/critmin/scenario"],
-        capture_output=True, text=True, cwd=ROOT,
+def _snapshot(rev: str, into: Path) -> str:
+    """Extract critmin's sources at git revision ``rev`` into ``into``; return the short commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", rev], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout.strip()
-    return (commit.stdout.strip() or "?") + (" with uncommitted engine changes" if dirty else "")
+    archive = subprocess.run(["git", "archive", commit, "src"], capture_output=True, cwd=ROOT, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return commit
 
 
-def _versions(engine_at_start: str) -> dict[str, str]:
+def _versions(engine: str) -> dict[str, str]:
     import clarabel
     import cvxpy
     import numpy
     import osqp
     import scipy
 
-    now = _engine_state()
     return {
         "python": platform.python_version(),
         "numpy": numpy.__version__,
@@ -145,7 +150,7 @@ def _versions(engine_at_start: str) -> dict[str, str]:
         "cvxpy": cvxpy.__version__,
         "clarabel": clarabel.__version__,
         "osqp": getattr(osqp, "__version__", "?"),
-        "critmin commit": now if now == engine_at_start else f"{engine_at_start} at start, {now} at end (CHANGED DURING THE RUN)",
+        "critmin": engine,
     }
 
 
@@ -216,11 +221,27 @@ def profile(n: int, k: int, top: int = 20) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(top)
 
 
+def measure(grid: list[tuple[int, int, int | None]], repeat: int, timeout: float, src: Path | None) -> list[dict]:
+    """Every method on every market of the grid, each in its own child process."""
+    rows = []
+    for n, k, nb in grid:
+        row = {"n": n, "k": k, "neighbours": nb, "results": {}}
+        for method in METHODS:
+            res = run_child(method, n, k, nb, repeat, timeout, src)
+            row["results"][method] = res
+            shown = f"{res['time_s']:.3f} s" if "time_s" in res else f"error: {res['error']}"
+            print(f"{n:>4} x {k:<3} {'all' if nb is None else nb:>4} {method:<15} {shown}", flush=True)
+        rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="three sizes only; print, do not write RESULTS.md")
     ap.add_argument("--repeat", type=int, default=3, help="solves per measurement (median reported)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--rev", default="HEAD", help="git revision of critmin to measure (default HEAD)")
+    ap.add_argument("--worktree", action="store_true", help="measure the working tree instead of a commit")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds allowed per (market, method) child")
     ap.add_argument("--json", type=Path, default=None, help="also write the raw measurements here")
     ap.add_argument("--profile", nargs=2, type=int, metavar=("REGIONS", "PRODUCTS"), help="profile critmin on one market")
@@ -236,16 +257,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     started = time.perf_counter()
     load_before = os.getloadavg()
-    engine_at_start = _engine_state()
-    rows = []
-    for n, k, nb in QUICK if args.quick else FULL:
-        row = {"n": n, "k": k, "neighbours": nb, "results": {}}
-        for method in METHODS:
-            res = run_child(method, n, k, nb, args.repeat, args.timeout)
-            row["results"][method] = res
-            shown = f"{res['time_s']:.3f} s" if "time_s" in res else f"error: {res['error']}"
-            print(f"{n:>4} x {k:<3} {'all' if nb is None else nb:>4} {method:<15} {shown}", flush=True)
-        rows.append(row)
+    with tempfile.TemporaryDirectory(prefix="critmin-bench-") as tmp:
+        if args.worktree:
+            src, engine = None, "working tree (may include uncommitted changes)"
+        else:
+            engine = f"commit {_snapshot(args.rev, Path(tmp))} (sources extracted with git archive)"
+            src = Path(tmp) / "src"
+        rows = measure(QUICK if args.quick else FULL, args.repeat, args.timeout, src)
     md = table(rows)
     print(md)
     if args.json:
@@ -274,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Machine: {_machine()}. Load average (1, 5, 15 min) before the run "
         f"{'/'.join(f'{x:.1f}' for x in load_before)}, after {'/'.join(f'{x:.1f}' for x in os.getloadavg())} "
         "(other work on the machine slows every method alike and widens the spread).\n\n"
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions(engine_at_start).items()) + ".\n\n"
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions(engine).items()) + ".\n\n"
         f"Markets: `benchmarks/generate.py`, seed {SEED}; synthetic supply chains (ore -> refined -> "
         "component chains, concentrated mining, a bloc with a common external tariff and a "
         "preferential zone, an export tax, ban and quota); arcs from every producing region to every "
