@@ -108,5 +108,22 @@ def report_command(
         page = render(run, baseline, step)
         step(f"writing {out}")
         write_text_atomic(out, page)
+    console.print(_headline_table(run, baseline))
     console.print(f"report of [bold]{run.name}[/bold]" + (f" against [bold]{baseline.name}[/bold]" if baseline else "") +
                   f" written to {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
+
+
+def _headline_table(run, baseline) -> "Table":
+    """The report's headline cards as a terminal table, so the main job shows its numbers, not only a path."""
+    from rich.table import Table
+
+    from critmin.reports.data import prices_before_after
+    from critmin.reports.headline import headline
+
+    base = baseline.result if baseline is not None else None
+    table = Table(title=f"Headline: {run.name}" + (f" against {baseline.name}" if baseline else ""), title_justify="left")
+    for name, justify in (("measure", "left"), ("value", "right"), ("note", "left")):
+        table.add_column(name, justify=justify)
+    for label, value, note in headline(run.result, base, prices_before_after(base, run.result, run.scenario)):
+        table.add_row(label, value, note)
+    return table
