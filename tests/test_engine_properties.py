@@ -43,6 +43,43 @@ def _prices(r) -> dict[tuple[str, str], float]:
     return {(a, b): c for a, b, c in r.prices[["region", "product", "price"]].itertuples(index=False)}
 
 
+@st.composite
+def instruments(draw, sc):
+    """A random mix of every instrument on a random market (floors on distinct markets)."""
+    regions = sc["regions"]
+    pols = [{"kind": "tariff", "product": "*", "origin": "*", "destination": "R0",
+             "specific": draw(st.floats(0.0, 20.0)), "ad_valorem": draw(st.floats(0.0, 0.5))}]
+    if draw(st.booleans()):
+        pols.append({"kind": "export_tax", "origin": "R1", "specific": draw(st.floats(0.0, 10.0)),
+                     "ad_valorem": draw(st.floats(0.0, 0.3))})
+    if draw(st.booleans()):
+        pols.append({"kind": "export_quota", "origin": "R1", "quantity": draw(st.floats(0.0, 30.0))})
+    if len(regions) > 2 and draw(st.booleans()):
+        pols.append({"kind": "export_ban", "origin": regions[2], "destination": "R0"})
+    floor_kind = draw(st.sampled_from(["none", "cfd", "purchase", "variable_levy"]))
+    if floor_kind != "none":
+        pol = {"kind": "price_floor", "product": "ore", "scope": "R0", "price": draw(st.floats(20.0, 90.0)),
+               "mechanism": floor_kind}
+        if floor_kind == "purchase" and draw(st.booleans()):
+            pol["budget"] = draw(st.floats(0.0, 500.0))
+        pols.append(pol)
+    if draw(st.booleans()):
+        pols.append({"kind": "stockpile", "region": regions[-1], "product": "ore",
+                     draw(st.sampled_from(["release", "purchase"])): draw(st.floats(0.0, 5.0))})
+    return pols
+
+
+@SETTINGS
+@given(st.data())
+def test_residual_within_tolerance_with_every_instrument(data):
+    """Random markets with a random mix of all instruments (non-integrable: ad valorem duties,
+    levies, budgets) solve and certify."""
+    sc = data.draw(markets())
+    sc["policies"] = data.draw(instruments(sc))
+    r = critmin.solve(sc)
+    assert r.residual <= r.tolerance
+
+
 @SETTINGS
 @given(markets(), st.floats(0.0, 20.0), st.floats(0.0, 0.5))
 def test_residual_within_tolerance(sc, tariff, adval):

@@ -61,12 +61,16 @@ def _fb(a: np.ndarray, b: np.ndarray, mu: float = 0.0) -> tuple[np.ndarray, np.n
     r = np.hypot(a, b)
     s = a + b
     rm = np.sqrt(r * r + 2.0 * mu) if mu > 0 else r
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", under="ignore", over="ignore"):
         phi = np.where(s > 0, 2.0 * a * b / (s + r), s - r)
-        da = np.where(a > 0, (b * b + 2.0 * mu) / (rm * (rm + a)), 1.0 - a / rm)
-        db = np.where(b > 0, (a * a + 2.0 * mu) / (rm * (rm + b)), 1.0 - b / rm)
+        # in units of rm, so that tiny a, b (1e-200) do not underflow to 0/0
+        inv = 1.0 / rm
+        ca, cb = a * inv, b * inv
+        cm = 2.0 * mu * inv * inv if mu > 0 else 0.0
+        da = np.where(a > 0, (cb * cb + cm) / (1.0 + ca), 1.0 - ca)
+        db = np.where(b > 0, (ca * ca + cm) / (1.0 + cb), 1.0 - cb)
     phi[r == 0] = 0.0
-    zero = rm == 0
+    zero = rm < 1e-150  # (0, 0) or so close that 1 / rm overflows: use the generalised derivative at (0, 0)
     da[zero] = _C0
     db[zero] = _C0
     return phi, da, db
