@@ -127,3 +127,25 @@ def test_cli_errors_are_one_line(tmp_path, capsys, content, exit_code, fragment)
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert fragment in err
     assert "Traceback" not in err
+
+
+def test_json_bytes_do_not_depend_on_the_hash_seed(tmp_path):
+    """Same input, same bytes, in separate processes with different PYTHONHASHSEED (sets of ids
+    are iterated in the selector and topological-order code)."""
+    import os
+    import subprocess
+    import sys
+
+    scenario = dict(TWO, blocs={"club": ["X", "M"]}, policies=[
+        {"kind": "tariff", "product": "*", "origin": "not club", "destination": "club", "specific": 1},
+        {"kind": "export_tax", "origin": ["X", "club"], "specific": 0.5}])
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run_ = subprocess.run([sys.executable, "-m", "critmin.cli", "solve", str(path), "--json"], env=env,
+                              capture_output=True, text=True, check=True)
+        outputs.append(run_.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["status"] == "optimal"
