@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/critmin overview
+	$(BIN)/critmin report scenarios/forge-2026.yaml --against scenarios/baseline-2024.yaml -o out/forge-2026-report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
