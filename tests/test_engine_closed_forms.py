@@ -295,3 +295,17 @@ def test_idle_market_gets_its_import_parity_price():
     assert r.price("H1", "g") == pytest.approx(71.5, abs=1e-8)
     assert r.price("H2", "g") == pytest.approx(73.0, abs=1e-8)
     assert flow(r, "X", "H1") == 0
+
+
+def test_idle_market_without_imports_bounds_its_neighbours():
+    """H1 can only export (no arc into it), so its price is the solver's; H2's import parity must
+    then be min(p_H1 + 1, p_X + 10), not p_X + 10 (a regression found by the cross-check)."""
+    sc = two(regions=["X", "M", "H1", "H2"], transport=[
+        {"product": "g", "origin": "X", "destination": "M", "cost": 2},
+        {"product": "g", "origin": "H1", "destination": "H2", "cost": 1},
+        {"product": "g", "origin": "X", "destination": "H2", "cost": 10},
+    ])
+    r = critmin.solve(sc)
+    assert r.residual <= r.tolerance
+    expected = min(r.price("H1", "g") + 1, r.price("X", "g") + 10)
+    assert r.price("H2", "g") == pytest.approx(expected, abs=1e-9)

@@ -66,15 +66,27 @@ def set_import_parity(model: Model, sol: Solution, ch: ArcCharges) -> None:
         return
     p = prices_grid(model, sol.values)
     factor, const = landed_terms(model, sol.values, ch)
-    upper = np.where(idle | np.isnan(p), np.inf, p)
     const = np.where(np.isnan(const), np.inf, const)
-    for _ in range(p.shape[1] + 1):  # Bellman-Ford: at most one pass per region
+    while True:
+        upper = _import_parity(idle, p, factor, const)
+        # an idle market nothing can reach keeps the solver's price and acts as a fixed origin
+        unreachable = idle & ~np.isfinite(upper)
+        if not unreachable.any():
+            break
+        idle = idle & ~unreachable
+    seg = sol.values[model.block("p")]
+    k, r = np.nonzero(idle)
+    seg[model.market_of[r, k]] = upper[idle]
+
+
+def _import_parity(idle: np.ndarray, p: np.ndarray, factor: np.ndarray, const: np.ndarray) -> np.ndarray:
+    """Bellman-Ford on landed costs: the largest prices of the idle markets that no open arc
+    undercuts, other markets at their prices ``p`` (inf where unreachable)."""
+    upper = np.where(idle | np.isnan(p), np.inf, p)
+    for _ in range(p.shape[1] + 1):  # at most one pass per region
         cand = np.min(factor * upper[:, :, None] + const, axis=1)
         new = np.where(idle, np.minimum(upper, cand), upper)
         if np.array_equal(new, upper):
             break
         upper = new
-    reachable = idle & np.isfinite(upper)
-    seg = sol.values[model.block("p")]
-    market = model.market_of[np.nonzero(reachable)[1], np.nonzero(reachable)[0]]
-    seg[market] = upper[reachable]
+    return upper
