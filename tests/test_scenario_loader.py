@@ -150,3 +150,16 @@ def test_selectors():
     with pytest.raises(UnknownChoiceError):
         resolve("E", ids, blocs)
     assert resolve("not *", ids, blocs).dtype == np.bool_
+
+
+def test_world_scenarios_are_pointed_to_critmin_run():
+    with pytest.raises(InputFileError, match="critmin run FILE") as err:
+        load_scenario({**BASE, "world": {"year": 2024}})
+    assert "field 'world'" in str(err.value)
+
+
+def test_missing_field_does_not_print_the_whole_document():
+    data = {k: v for k, v in BASE.items() if k != "regions"}
+    with pytest.raises(InputFileError) as err:
+        load_scenario(data)
+    assert str(err.value) == "<dict>: field 'regions': Field required"

@@ -24,7 +24,7 @@ def solve_command(
     path: Optional[Path] = typer.Argument(None, help="With --json: write the JSON to this file instead of stdout."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (to PATH if given)."),
 ) -> None:
-    """Solve a scenario's spatial market equilibrium and certify it: ``critmin solve FILE [--json [PATH]]``."""
+    """Solve a scenario's spatial market equilibrium and certify it (critmin solve FILE [--json [PATH]])."""
     from critmin.engine import solve
     from critmin.errors import CritminError
 

@@ -58,12 +58,15 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
         data, where = _read(path), str(path)
     if not isinstance(data, dict):
         raise InputFileError(where, f"a scenario must be a mapping of fields, got {type(data).__name__}")
+    if "world" in data:
+        raise InputFileError(where, "a world scenario (built from the embedded dataset) is run with `critmin run FILE`; "
+                                    "load_scenario and `critmin solve` take a self-contained market", "world")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         more = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
-        value = first.get("input")
+        value = None if first["type"] == "missing" else first.get("input")  # a missing field's input is its parent
         shown = value if isinstance(value, (str, int, float, bool)) or value is None else str(value)[:80]
         msg = first["msg"].removeprefix("Value error, ")
         raise InputFileError(where, msg + more, _field_path(first["loc"]), shown) from None
