@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks import cvxpy_spe
+from benchmarks import cvxpy_spe, diagonal
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "scenarios"
 
@@ -56,7 +56,15 @@ class Tables:
 
 def reference(source: str | Path | dict[str, Any]) -> Tables:
     """Solve with the cvxpy reference (Clarabel, tight tolerances)."""
-    r = cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS)
+    return _tables(cvxpy_spe.solve(source, solver="CLARABEL", **REFERENCE_OPTS))
+
+
+def diagonal_reference(source: str | Path | dict[str, Any]) -> Tables:
+    """Solve a market with ad valorem rates by diagonalisation over the cvxpy reference."""
+    return _tables(diagonal.solve(source, solver="CLARABEL", **REFERENCE_OPTS))
+
+
+def _tables(r: cvxpy_spe.Result) -> Tables:
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
     return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues)
 

@@ -9,8 +9,8 @@ issue 3, section 2 and returns the largest violation of each, in the units of th
   price is zero (free disposal);
 - ``supply`` / ``demand`` / ``processing``: natural residual of the curve's complementarity
   condition (price on the curve inside the bounds, one-sided at zero and at capacity);
-- ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties on
-  any arc (price units), net of the rent of a binding export quota on the arcs it covers;
+- ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties
+  (specific, and ad valorem on the origin price) on any arc (price units), net of the rent of a binding export quota on the arcs it covers;
 - ``flows``: natural residual of each arc's complementarity (a flow only where the price gap
   equals the cost);
 - ``quota``: excess of covered exports over an export quota (a rent is allowed only on the
@@ -63,7 +63,7 @@ def violations(
     tol: float = ACTIVE,
 ) -> dict[str, float]:
     """Largest violation of each equilibrium condition (see module docstring)."""
-    m = parse(read(scenario))
+    m = parse(read(scenario), allow_ad_valorem=True)
     p = _lookup(prices, ["region", "product"], "price")
     qs = _lookup(supply, ["region", "product"], "quantity")
     qd = _lookup(demand, ["region", "product"], "quantity")
@@ -126,7 +126,12 @@ def violations(
     unknown = [a for a in fl if a not in arc_index and fl[a] > tol]
     if unknown:
         raise ValueError(f"flow on an arc the scenario does not allow: {unknown[0]}")
-    gain = np.array([price(d, k) - price(o, k) - float(m.arc_cost[i]) for (k, o, d), i in arc_index.items()])
+    gain = np.array(
+        [
+            price(d, k) - price(o, k) * (1.0 + float(m.arc_ad_valorem[i])) - float(m.arc_cost[i])
+            for (k, o, d), i in arc_index.items()
+        ]
+    )
     # A quota's rent (multiplier) is zero unless the quota binds; a binding quota's rent is the
     # largest price gap over the arcs it covers. Where binding quotas overlap, an arc may use the
     # largest of their rents (lenient there: the exact split would need an LP).

@@ -58,6 +58,8 @@ class Market:
     quotas: list[tuple[float, list[int]]]  # (quantity, indices of arcs covered)
     quota_policy: list[int]  # index in scenario["policies"] of each quota
     duties: list[tuple[int, float, list[int]]]  # (policy index, specific rate, arcs it is charged on)
+    arc_ad_valorem: np.ndarray  # sum of ad valorem rates (on the origin price) per arc
+    ad_valorem: list[tuple[int, float, list[int]]]  # (policy index, rate, arcs it is charged on)
     fixed: dict[tuple[str, str], float]  # (region, product) -> fixed net source (releases - purchases)
     floors: list[tuple[str, str, float]]  # (region, product, floor price) bought without limit
 
@@ -125,8 +127,12 @@ def _products(spec: Any, products: list[str]) -> set[str]:
     return {str(p) for p in names}
 
 
-def parse(scenario: Mapping[str, Any]) -> Market:
-    """Turn a scenario dict (issue 3 contract) into arcs, curves and constraints."""
+def parse(scenario: Mapping[str, Any], allow_ad_valorem: bool = False) -> Market:
+    """Turn a scenario dict (issue 3 contract) into arcs, curves and constraints.
+
+    Ad valorem rates make the equilibrium non-integrable: they raise :class:`NotIntegrable` unless
+    ``allow_ad_valorem`` (for :mod:`benchmarks.diagonal`, which handles them by iteration).
+    """
     regions = _ids(scenario["regions"])
     prods = scenario["products"]
     products = _ids(prods)
@@ -170,6 +176,7 @@ def parse(scenario: Mapping[str, Any]) -> Market:
     banned: set[tuple[str, str, str]] = set()
     duty: dict[tuple[str, str, str], float] = {}
     duty_specs: list[tuple[int, float, set[tuple[str, str, str]]]] = []  # (policy, rate, arcs)
+    av_specs: list[tuple[int, float, set[tuple[str, str, str]]]] = []
     quota_specs: list[tuple[float, set[str], set[str], set[str]]] = []
     quota_policy: list[int] = []
     for idx, pol in enumerate(scenario.get("policies") or []):
@@ -180,13 +187,15 @@ def parse(scenario: Mapping[str, Any]) -> Market:
             dest = _selector(pol.get("destination", "*"), regions, blocs)
             orig -= _selector(pol.get("exempt"), regions, blocs)
             if kind in ("tariff", "export_tax"):
-                if pol.get("ad_valorem"):
-                    raise NotIntegrable(f"{kind} with ad_valorem is not integrable")
                 rate = float(pol.get("specific") or 0.0)
                 hit = {key for key in base if key[0] in prods_sel and key[1] in orig and key[2] in dest}
                 for key in hit:
                     duty[key] = duty.get(key, 0.0) + rate
                 duty_specs.append((idx, rate, hit))
+                if pol.get("ad_valorem"):
+                    if not allow_ad_valorem:
+                        raise NotIntegrable(f"{kind} with ad_valorem is not integrable")
+                    av_specs.append((idx, float(pol["ad_valorem"]), hit))
             elif kind == "export_ban":
                 banned |= {k for k in base if k[0] in prods_sel and k[1] in orig and k[2] in dest}
             else:
@@ -214,8 +223,13 @@ def parse(scenario: Mapping[str, Any]) -> Market:
         for q, ps, o, d in quota_specs
     ]
     duties = [(idx, rate, [index[a] for a in arcs if a in hit]) for idx, rate, hit in duty_specs]
+    ad_valorem = [(idx, rate, [index[a] for a in arcs if a in hit]) for idx, rate, hit in av_specs]
+    arc_av = np.zeros(len(arcs))
+    for _, rate, covered in ad_valorem:
+        arc_av[covered] += rate
     return Market(
-        regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, duties, fixed, floors
+        regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, duties,
+        arc_av, ad_valorem, fixed, floors,
     )
 
 
@@ -232,7 +246,16 @@ def solve(
     ``solver`` is a cvxpy solver name (``None``: cvxpy's default choice for a QP).
     """
     t0 = time.perf_counter()
-    m = parse(read(source))
+    return solve_market(parse(read(source)), solver, t0=t0, **solver_opts)
+
+
+def solve_market(
+    m: Market, solver: str | None = None, extra_arc_cost: np.ndarray | None = None, t0: float | None = None,
+    **solver_opts: Any,
+) -> Result:
+    """Solve a parsed market; ``extra_arc_cost`` adds a per-unit charge to each arc (see diagonal.py)."""
+    t0 = time.perf_counter() if t0 is None else t0
+    arc_cost = m.arc_cost if extra_arc_cost is None else m.arc_cost + extra_arc_cost
     fixed_d = [d for d in m.demand if "quantity" in d]
     elastic = [d for d in m.demand if "quantity" not in d]
 
@@ -291,7 +314,7 @@ def solve(
             -(arr(m.processing, "intercept") @ xp + cp.sum(cp.multiply(arr(m.processing, "slope") / 2, cp.square(xp))))
         )
     if na:
-        welfare.append(-(m.arc_cost @ f))
+        welfare.append(-(arc_cost @ f))
     if nf:
         welfare.append(np.array([fl for _, _, fl in m.floors]) @ g)
 
@@ -355,7 +378,7 @@ def solve(
         floor_purchases=pd.DataFrame(
             {"region": [r for r, _, _ in m.floors], "product": [k for _, k, _ in m.floors], "quantity": vg}
         ),
-        arc_cost_total=float(m.arc_cost @ vf) if na else 0.0,
+        arc_cost_total=float(arc_cost @ vf) if na else 0.0,
         duty_revenue=float(m.arc_duty @ vf) if na else 0.0,
         quota_rents={idx: float(c.dual_value) for idx, c in quota_cons.items()},
         duty_revenues={idx: rate * float(vf[covered].sum()) for idx, rate, covered in m.duties},
