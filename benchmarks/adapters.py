@@ -35,6 +35,8 @@ class Tables:
     quota_rents: dict[int, float]
     #: Revenue of each specific tariff or export tax, by index of the policy in the scenario.
     duty_revenues: dict[int, float]
+    #: Treasury payment of each cfd price floor, by index of the policy in the scenario.
+    cfd_payments: dict[int, float]
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -66,7 +68,7 @@ def diagonal_reference(source: str | Path | dict[str, Any]) -> Tables:
 
 def _tables(r: cvxpy_spe.Result) -> Tables:
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues, r.cfd_payments)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -83,7 +85,9 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     rents = {int(i): float(v) if v == v else 0.0 for i, v in zip(pol["index"], pol["unit_value"])}
     duty = res.policies[res.policies["kind"].isin(["tariff", "export_tax"])]
     revenues = {int(i): float(v) for i, v in zip(duty["index"], duty["revenue"])}
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents, revenues)
+    cfd = res.policies[(res.policies["kind"] == "price_floor") & res.policies["target"].str.contains("cfd")]
+    payments = {int(i): float(v) if v == v else 0.0 for i, v in zip(cfd["index"], cfd["payment"])}
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents, revenues, payments)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

@@ -8,7 +8,8 @@ issue 3, section 2 and returns the largest violation of each, in the units of th
   departures - purchases, per market (quantity units); a surplus is accepted only where the
   price is zero (free disposal);
 - ``supply`` / ``demand`` / ``processing``: natural residual of the curve's complementarity
-  condition (price on the curve inside the bounds, one-sided at zero and at capacity);
+  condition (price on the curve inside the bounds, one-sided at zero and at capacity); under
+  a cfd, producers respond to max(price, floor);
 - ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties
   (specific, and ad valorem on the origin price) on any arc (price units), net of the rent of a binding export quota on the arcs it covers;
 - ``flows``: natural residual of each arc's complementarity (a flow only where the price gap
@@ -76,11 +77,13 @@ def violations(
             raise ValueError(f"no price reported for market ({r}, {k})")
         return p[(r, k)]
 
-    for s in m.supply:
+    floor_of = {i: floor for _, floor, rows in m.cfds for i in rows}  # producers paid max(p, F)
+    for i, s in enumerate(m.supply):
         key = (s["region"], s["product"])
         cap = np.inf if s.get("capacity") is None else float(s["capacity"])
         q = qs.get(key, 0.0)
-        gap = _natural(q, 0.0, cap, float(s["intercept"]) + float(s["slope"]) * q - price(*key))
+        received = max(price(*key), floor_of.get(i, -np.inf))
+        gap = _natural(q, 0.0, cap, float(s["intercept"]) + float(s["slope"]) * q - received)
         out["supply"] = max(out["supply"], gap)
     for d in m.demand:
         key = (d["region"], d["product"])

@@ -62,6 +62,7 @@ class Market:
     ad_valorem: list[tuple[int, float, list[int]]]  # (policy index, rate, arcs it is charged on)
     fixed: dict[tuple[str, str], float]  # (region, product) -> fixed net source (releases - purchases)
     floors: list[tuple[str, str, float]]  # (region, product, floor price) bought without limit
+    cfds: list[tuple[int, float, list[int]]]  # (policy index, floor, indices of supply rows it covers)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Result:
     duty_revenue: float
     quota_rents: dict[int, float]  # policy index -> rent per unit (the quota constraint's dual)
     duty_revenues: dict[int, float]  # policy index -> revenue of a specific tariff or export tax
+    cfd_payments: dict[int, float]  # policy index -> treasury payment (F - p)+ x covered output
     solve_time: float
     setup_time: float
     extra: dict[str, Any] = field(default_factory=dict)
@@ -173,6 +175,7 @@ def parse(scenario: Mapping[str, Any], allow_ad_valorem: bool = False) -> Market
 
     fixed: dict[tuple[str, str], float] = {}
     floors: list[tuple[str, str, float]] = []
+    cfds: list[tuple[int, float, list[int]]] = []
     banned: set[tuple[str, str, str]] = set()
     duty: dict[tuple[str, str, str], float] = {}
     duty_specs: list[tuple[int, float, set[tuple[str, str, str]]]] = []  # (policy, rate, arcs)
@@ -205,6 +208,16 @@ def parse(scenario: Mapping[str, Any], allow_ad_valorem: bool = False) -> Market
             key = (str(pol["region"]), str(pol["product"]))
             net = float(pol.get("release") or 0.0) - float(pol.get("purchase") or 0.0)
             fixed[key] = fixed.get(key, 0.0) + net
+        elif kind == "price_floor" and pol.get("mechanism") == "cfd":
+            # Producers receive max(p, F): a supply row then offers at least S(F) whatever the
+            # price, which is a lower bound on its quantity (still integrable). Processors would
+            # need their input prices: not integrable, refused.
+            scope = _selector(pol.get("scope", "*"), regions, blocs)
+            covered = _products(pol.get("product", "*"), products)
+            if any(p["region"] in scope and p["product"] in covered for p in processing):
+                raise NotIntegrable("a cfd on processed output is not integrable")
+            rows = [i for i, s in enumerate(supply) if s["region"] in scope and s["product"] in covered]
+            cfds.append((idx, float(pol["price"]), rows))
         elif kind == "price_floor":
             if pol.get("mechanism") != "purchase" or pol.get("budget") is not None:
                 raise NotIntegrable(f"price_floor mechanism {pol.get('mechanism')!r} is not integrable")
@@ -229,13 +242,23 @@ def parse(scenario: Mapping[str, Any], allow_ad_valorem: bool = False) -> Market
         arc_av[covered] += rate
     return Market(
         regions, products, inputs, supply, demand, processing, arcs, arc_cost, arc_duty, quotas, quota_policy, duties,
-        arc_av, ad_valorem, fixed, floors,
+        arc_av, ad_valorem, fixed, floors, cfds,
     )
 
 
 def _cap(row: Mapping[str, Any]) -> float:
     c = row.get("capacity")
     return np.inf if c is None else float(c)
+
+
+def _cfd_quantity(row: Mapping[str, Any], floor: float) -> float:
+    """What a supply row offers at producer price ``floor``: S(F), within [0, capacity]."""
+    a, b, cap = float(row["intercept"]), float(row["slope"]), _cap(row)
+    if b == 0:
+        if floor > a and not np.isfinite(cap):
+            raise NotIntegrable("a cfd above a flat uncapped supply offers an unbounded quantity")
+        return cap if floor > a else 0.0
+    return float(min(cap, max(0.0, (floor - a) / b)))
 
 
 def solve(
@@ -321,6 +344,10 @@ def solve_market(
     terms = [(M, v) for M, v, k in ((S, qs, ns), (D, qd, nd), (P, xp, npr), (A, f, na), (G, g, nf)) if k]
     balance = sum(M @ v for M, v in terms) == rhs
     cons = [balance]
+    for _, floor, rows in m.cfds:
+        low = np.array([_cfd_quantity(m.supply[i], floor) for i in rows])
+        if rows:
+            cons.append(qs[rows] >= low)
     caps_s, caps_p = np.array([_cap(s) for s in m.supply]), np.array([_cap(p) for p in m.processing])
     if ns and np.isfinite(caps_s).any():
         fin = np.flatnonzero(np.isfinite(caps_s))
@@ -382,6 +409,10 @@ def solve_market(
         duty_revenue=float(m.arc_duty @ vf) if na else 0.0,
         quota_rents={idx: float(c.dual_value) for idx, c in quota_cons.items()},
         duty_revenues={idx: rate * float(vf[covered].sum()) for idx, rate, covered in m.duties},
+        cfd_payments={
+            idx: sum(max(0.0, floor - price[row[(m.supply[i]["region"], m.supply[i]["product"])]]) * vs[i] for i in rows)
+            for idx, floor, rows in m.cfds
+        },
         solve_time=t2 - t1,
         setup_time=t1 - t0,
         extra={"n_variables": ns + nd + npr + na + nf, "n_markets": n, "n_arcs": na},

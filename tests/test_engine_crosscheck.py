@@ -100,7 +100,11 @@ def _compare(source, ref: Tables, ours: Tables, integrable: bool) -> None:
     assert ours.duty_revenues.keys() == ref.duty_revenues.keys()
     for idx, revenue in ref.duty_revenues.items():
         assert ours.duty_revenues[idx] == pytest.approx(revenue, rel=1e-5, abs=1e-2), idx
-    # 7. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
+    # 7. Each cfd's treasury payment: (floor - price)+ x covered output.
+    assert ours.cfd_payments.keys() == ref.cfd_payments.keys()
+    for idx, payment in ref.cfd_payments.items():
+        assert ours.cfd_payments[idx] == pytest.approx(payment, rel=1e-6, abs=1e-2), idx
+    # 8. Prices agree wherever a demand curve pins them (positive demand with a slope; a fixed
     #    demand pins no price).
     p = _merged(ours.prices, ref.prices, ["region", "product"], "price")
     parsed = cvxpy_spe.parse(cvxpy_spe.read(source), allow_ad_valorem=True)
@@ -110,6 +114,26 @@ def _compare(source, ref: Tables, ours: Tables, integrable: bool) -> None:
     p = p.merge(pinned.astype(str), on=["region", "product"])
     gap = (p["price_critmin"] - p["price_ref"]).abs()
     assert _largest(gap) < PRICE_TOL * scale, p.loc[gap.idxmax()].to_dict() if len(p) else None
+
+
+def _with_cfd(market: dict, floor: float) -> dict:
+    """A cfd floor on the first ore in the bloc, above the market price there (so it pays)."""
+    market["policies"].append({"kind": "price_floor", "product": "ore0", "scope": "bloc", "price": floor, "mechanism": "cfd"})
+    return market
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(_with_cfd(generate_market(n, k, seed), floor), id=f"random-{n}x{k}-s{seed}-cfd{floor:.0f}")
+        for n, k, seed, floor in [(6, 3, 1, 90.0), (8, 4, 2, 95.0), (12, 6, 3, 100.0), (20, 9, 4, 120.0)]
+    ],
+)
+def test_critmin_matches_reference_with_cfd(source):
+    """A cfd on supply is integrable: producers offer at least S(floor), a lower bound in the QP."""
+    ref, ours = reference(source), critmin_tables(source)
+    assert all(payment > 100 for payment in ref.cfd_payments.values())  # the floor binds and pays
+    _compare(source, ref, ours, integrable=True)
 
 
 def _with_ad_valorem(market: dict) -> dict:
