@@ -152,8 +152,9 @@ def test_selectors():
     assert resolve("not *", ids, blocs).dtype == np.bool_
 
 
-def test_world_scenarios_are_pointed_to_critmin_run():
-    with pytest.raises(InputFileError, match="critmin run FILE") as err:
+def test_world_scenarios_are_pointed_to_the_composing_loader():
+    """The market-level loader does not build worlds; critmin.load_scenario (critmin.compose) does."""
+    with pytest.raises(InputFileError, match="critmin.load_scenario") as err:
         load_scenario({**BASE, "world": {"year": 2024}})
     assert "field 'world'" in str(err.value)
 

@@ -21,9 +21,9 @@ __all__ = ["Result", "Scenario", "__version__", "load_scenario", "solve"]
 
 # Lazy attributes: ``import critmin`` stays light (no scipy/pydantic until first use).
 _LAZY = {
-    "load_scenario": ("critmin.scenario", "load_scenario"),
+    "load_scenario": ("critmin.compose", "load_scenario"),
     "Scenario": ("critmin.scenario", "Scenario"),
-    "solve": ("critmin.engine", "solve"),
+    "solve": ("critmin.compose", "solve"),
     "Result": ("critmin.engine", "Result"),
 }
 

@@ -25,7 +25,7 @@ def solve_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (to PATH if given)."),
 ) -> None:
     """Solve a scenario's spatial market equilibrium and certify it (critmin solve FILE [--json [PATH]])."""
-    from critmin.engine import solve
+    from critmin.compose import solve
     from critmin.errors import CritminError
 
     if path is not None and not as_json:

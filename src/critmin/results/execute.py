@@ -1,7 +1,7 @@
 """Solve a scenario file into a :class:`Run`: the scenario, its certified result and what the report needs.
 
 A file with a ``world:`` section or FORGE instruments (``reference_price``, ``export_controls``)
-goes through the issue 4 pipeline: ``critmin.world.build.expand`` (build and fit the calibrated
+goes through the issue 4 pipeline of :mod:`critmin.compose`: ``critmin.world.build.expand`` (build and fit the calibrated
 world), ``critmin.policies.compile_policies`` (instruments -> engine policies, the reference
 price chain), then the engine. A self-contained market goes straight to the engine. A Run adds
 what the output layer must know about where the numbers came from: the scenario's canonical
@@ -19,16 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from critmin.engine.result import TABLES, Result, round_noise
 from critmin.results.manifest import scenario_sha256
 
 #: Calibration table of a world scenario, when the world, the result or the scenario carries one.
 CALIBRATION = "calibration"
-#: Policy kinds that must be compiled by critmin.policies before the engine sees them.
-INSTRUMENTS = ("reference_price", "export_controls")
-
 
 @dataclass
 class Run:
@@ -108,49 +104,17 @@ def header_comments(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _needs_pipeline(data: Any) -> bool:
-    """True for a scenario dict with a ``world:`` section or a FORGE instrument among its policies."""
-    if not isinstance(data, dict):
-        return False
-    policies = data.get("policies") or []
-    return "world" in data or any(isinstance(p, dict) and p.get("kind") in INSTRUMENTS for p in policies)
-
-
-def _world_pipeline(data: dict[str, Any], path: Path, step: Callable[[str], None]) -> tuple[Any, Any, dict[str, Any]]:
-    """(validated engine scenario, world or None, compiled extras) for a world/instrument scenario."""
-    from critmin.policies import compile_policies, engine_scenario
-    from critmin.scenario import load_scenario
-    from critmin.world.build import expand
-
-    step("building and fitting the calibrated world" if "world" in data else "preparing the market")
-    expanded, world = expand(data)
-    step("compiling FORGE instruments")
-    compiled = compile_policies(expanded, world.result if world is not None else None, source=str(path))
-    scenario = load_scenario(engine_scenario(compiled))
-    scenario._source = str(path)
-    return scenario, world, {k: compiled[k] for k in ("chain", "instruments") if compiled.get(k)}
-
-
 def execute(path: str | Path, step: Callable[[str], None] | None = None) -> Run:
     """Load, validate and solve the scenario at ``path``; ``step(label)`` reports progress."""
+    from critmin.compose import compose
     from critmin.engine import solve
-    from critmin.scenario import load_scenario
 
     step = step or (lambda label: None)
     path = Path(path)
     step(f"loading {path.name}")
-    if not path.is_file():
-        load_scenario(path)  # raises the loader's one-line error (file not found, not a file)
+    composed = compose(path, step)  # one-line errors for a missing file, bad YAML or a bad field
+    scenario, world, compiled = composed.scenario, composed.world, composed.compiled
     raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw)  # JSON is YAML; a file that does not parse is left to the loader's message
-    except yaml.YAMLError:
-        data = None
-    world, compiled = None, {}
-    if _needs_pipeline(data):
-        scenario, world, compiled = _world_pipeline(data, path, step)
-    else:
-        scenario = load_scenario(path)
     step(f"solving {scenario.name}")
     result = solve(scenario)
     return Run(source=str(path), scenario=scenario, result=result,

@@ -31,7 +31,8 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _read(path: Path) -> Any:
+def read_scenario_file(path: Path) -> Any:
+    """The parsed YAML/JSON of a scenario file; a missing or malformed file is an InputFileError."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -47,20 +48,22 @@ def _read(path: Path) -> Any:
         raise InputFileError(path, f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {first}") from None
 
 
-def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
-    """Read and validate a scenario file (YAML or JSON), a dict with the same keys, or a Scenario."""
+def load_scenario(source: str | Path | dict[str, Any] | Scenario, *, where: str | None = None) -> Scenario:
+    """Read and validate a self-contained market: a scenario file (YAML or JSON), a dict with the same
+    keys, or a Scenario. ``where`` names a dict's origin in errors (e.g. the file it was built from).
+    Files with a ``world:`` section go through :func:`critmin.load_scenario` (critmin.compose)."""
     if isinstance(source, Scenario):
         return source
     if isinstance(source, dict):
-        data, where = source, "<dict>"
+        data, where = source, where or "<dict>"
     else:
         path = Path(source)
-        data, where = _read(path), str(path)
+        data, where = read_scenario_file(path), str(path)
     if not isinstance(data, dict):
         raise InputFileError(where, f"a scenario must be a mapping of fields, got {type(data).__name__}")
     if "world" in data:
-        raise InputFileError(where, "a world scenario (built from the embedded dataset) is run with `critmin run FILE`; "
-                                    "load_scenario and `critmin solve` take a self-contained market", "world")
+        raise InputFileError(where, "a world scenario (built from the embedded dataset) is loaded with "
+                                    "critmin.load_scenario, which builds the world first", "world")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
