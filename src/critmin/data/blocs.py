@@ -7,9 +7,9 @@ A user file (YAML) adds blocs::
       other: [forge, "not CHN"]
 
 Members are ISO3 codes, names of other blocs (embedded or from the same file), or ``"not X"``
-(X a code or a bloc). A list means: the union of its positive items, minus every ``not`` item;
-a list of only ``not`` items starts from all countries. So ``[forge, "not CHN"]`` is FORGE
-without China, and ``["not CHN"]`` is every country but China.
+(X a code or a bloc), read left to right by the rule of :mod:`critmin.selectors` (the same
+rule as scenario selectors). So ``[forge, "not CHN"]`` is FORGE without China, and
+``["not CHN"]`` is every country but China.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pandas as pd
 import yaml
 
 from critmin.errors import DataError, InputFileError, UnknownChoiceError
+from critmin.selectors import select
 
 ALL = "*"
-NOT = "not "
 
 
 def _embedded(name: str) -> pd.DataFrame:
@@ -98,13 +98,7 @@ class BlocSet:
         raise self._unknown(item, bloc)
 
     def _list(self, items: Iterable[str], bloc: str | None, stack: tuple[str, ...]) -> set[str]:
-        items = list(items)
-        positive = [i for i in items if not i.lower().startswith(NOT)]
-        negative = [i[len(NOT):].strip() for i in items if i.lower().startswith(NOT)]
-        result = set().union(*(self._item(i, bloc, stack) for i in positive)) if positive else set(self.countries)
-        for item in negative:
-            result -= self._item(item, bloc, stack)
-        return result
+        return select(list(items), self.countries, lambda item: self._item(item, bloc, stack))
 
     def _bloc(self, name: str, stack: tuple[str, ...]) -> list[str]:
         if name in self._cache:

@@ -1,7 +1,8 @@
 """Policy selectors: which regions (or products) a policy field refers to.
 
 A selector is an id, a bloc id (regions only), ``"*"`` (all), ``"not X"`` (all but the id or
-bloc ``X``), or a list of these (their union). Resolution returns a boolean mask in the order
+bloc ``X``), or a list of these, read left to right by the rule of :mod:`critmin.selectors`
+(``[forge, "not A"]`` is the bloc without A). Resolution returns a boolean mask in the order
 of the scenario's ids, so that model assembly can broadcast it over arrays.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from critmin.errors import UnknownChoiceError
+from critmin.selectors import select
 
 
 def _members(token: str, ids: Sequence[str], groups: Mapping[str, Sequence[str]], what: str) -> set[str]:
@@ -33,13 +35,7 @@ def resolve(
     """Boolean mask over ``ids`` of the items ``selector`` picks; unknown names raise UnknownChoiceError."""
     groups = groups or {}
     tokens = [selector] if isinstance(selector, str) else list(selector)
-    chosen: set[str] = set()
-    for raw in tokens:
-        token = raw.strip()
-        if token.startswith("not "):
-            chosen |= set(ids) - _members(token[4:].strip(), ids, groups, what)
-        else:
-            chosen |= _members(token, ids, groups, what)
+    chosen = select(tokens, ids, lambda token: _members(token, ids, groups, what))
     return np.fromiter((i in chosen for i in ids), dtype=bool, count=len(ids))
 
 
