@@ -5,18 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from critmin.cli import main
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_helpers import run_cli as run
 
 
 def test_atlas_json_contract(capsys):

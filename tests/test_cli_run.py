@@ -6,22 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-
-from critmin.cli import main
+from cli_helpers import run_cli as cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FREE = str(FIXTURES / "outputs" / "two_region_free.yaml")
 TARIFF = str(FIXTURES / "outputs" / "two_region_tariff.yaml")
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_run_writes_tables_and_manifest(capsys, tmp_path):

@@ -6,18 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from critmin.cli import main
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_helpers import run_cli as run
 
 
 def test_world_writes_a_scenario_that_reproduces_the_observed_prices(capsys, tmp_path):
