@@ -77,6 +77,10 @@ def test_dysprosium_closed_forms(history):
     # Ban: China's 6,000 of exports stay home; with supply e_s = 0.1 at 100,000 and demand
     # |e_d| = 0.1 at 94,000, dp/p0 = -E / (e_s q0 + |e_d| d0) = -6,000 / 19,400 = -30.93%.
     row = _row(history, "dysprosium_oxide_price_china", "CHN", "2025-03-03 vs 2025-04-30")
+    # Outside China a ban leaves demand at its choke price p0 (1 + 1/|e_d|): +1/|e_d| = +1000%,
+    # +333.3% at the elastic end (-0.3) and +2000% at the inelastic end (-0.05).
+    europe = _row(history, "dysprosium_oxide_price_europe", "EUROPE", "2025-04 (start) vs 2025-05-06")
+    assert (europe.model, europe.model_low, europe.model_high) == pytest.approx((1000.0, 100 / 0.3, 2000.0), abs=1e-6)
     assert row.model == pytest.approx(-6000 / 19400 * 100, abs=1e-6)
 
 

@@ -23,6 +23,8 @@ BOUNDS = ("value", "elastic", "inelastic")
 FIT_TOLERANCE = 1e-6
 #: Model variables an observed row can be compared with.
 VARIABLES = ("price_outside", "price_china", "china_exports")
+#: A quantity at or below this counts as zero when deciding whether FORGE is idle (index or tonnes).
+IDLE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,25 @@ class Outcome:
     baseline_fit: float
 
 
-def _state(result) -> dict[str, float]:
+def _state(result, scenario: dict) -> dict[str, float]:
+    """Model variables; an idle FORGE market (no output, use or imports) reports its choke price.
+
+    With nothing produced, consumed or imported, any price between the demand intercept and the
+    import parity price is an equilibrium (0013); the engine keeps its solver's price there. The
+    comparison uses the bottom of that interval, the price at which FORGE demand just reaches
+    zero, so the number does not depend on the solver's path.
+    """
     prices = result.prices.set_index("region")["price"]
     flows = result.flows
     exports = float(flows.loc[flows.origin == "CHN", "quantity"].sum()) if len(flows) else 0.0
-    return {"price_outside": float(prices["FORGE"]), "price_china": float(prices["CHN"]), "china_exports": exports}
+    outside = float(prices["FORGE"])
+    used = result.demand.set_index("region")["quantity"].get("FORGE", 0.0)
+    made = result.supply.set_index("region")["quantity"].get("FORGE", 0.0) if len(result.supply) else 0.0
+    arrived = float(flows.loc[flows.destination == "FORGE", "quantity"].sum()) if len(flows) else 0.0
+    if max(used, made, arrived) <= IDLE:
+        choke = next(d["intercept"] for d in scenario["demand"] if d["region"] == "FORGE")
+        outside = min(outside, choke)
+    return {"price_outside": outside, "price_china": float(prices["CHN"]), "china_exports": exports}
 
 
 def _certified(scenario: dict):
@@ -80,18 +96,20 @@ def run_market(market: Market, experiments: pd.DataFrame, folder: Path = FOLDER)
     """Every experiment of ``market`` at every elasticity setting, certified."""
     out = []
     for bound in BOUNDS:
-        base = _certified(market.scenario(bound))
+        scenario = market.scenario(bound)
+        base = _certified(scenario)
         fit = _fit(market, base)
         if fit > FIT_TOLERANCE:
             raise SolverError(f"history market {market.id} ({bound}): baseline misses the observed point by {fit:.3g}")
-        before = _state(base)
+        before = _state(base, scenario)
         for i, row in experiments[experiments.market == market.id].iterrows():
             if row["mode"] not in ("ban", "license"):
                 raise InputFileError(folder / "experiments.csv", f"row {i + 2}: mode must be ban or license",
                                      field="mode", value=row["mode"])
             withheld = number(folder / "experiments.csv", i, "withheld_share", row["withheld_share"])
-            result = _certified(market.scenario(bound, [policy(row["mode"], withheld, before["china_exports"])]))
-            after = _state(result)
+            controlled = market.scenario(bound, [policy(row["mode"], withheld, before["china_exports"])])
+            result = _certified(controlled)
+            after = _state(result, controlled)
             changes = {k: (after[k] / before[k] - 1.0) * 100.0 for k in VARIABLES}
             out.append(Outcome(market.id, row["experiment"], bound, changes, float(result.residual),
                                float(base.residual), fit))
