@@ -33,7 +33,9 @@ not a prediction. `gap` = model - observed, in percentage points.
 
 
 def _pct(x: float) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.1f}"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{round(x, 1) + 0.0:+.1f}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _num(x: float) -> str:
@@ -90,12 +92,31 @@ def _market(h: History, m) -> str:
     return "\n".join(out) + "\n" + "\n".join(notes) + "\n"
 
 
+def _summary(h: History) -> str:
+    """One line per compared price row that is not an input: how far the model is from the observation."""
+    lines = []
+    for r in h.table[~h.table.input & h.table.model_variable.str.startswith("price")].itertuples(index=False):
+        inside = "inside" if r.model_low <= r.observed <= r.model_high else "outside"
+        if (r.model < 0) != (r.observed < 0):
+            verdict = f"opposite direction, observation {inside} the model range"
+        elif r.observed > 0:
+            verdict = (f"model {r.model / r.observed:.1f} times the observed rise; elastic end "
+                       + ("still above" if r.model_low > r.observed else "at or below") + " it")
+        else:
+            verdict = f"same direction, observation {inside} the model range"
+        lines.append(f"- {r.variable} ({r.region}, {r.period}): model {_pct(r.model)}%, observed "
+                     f"{_pct(r.observed)}%: {verdict}.")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(h: History) -> str:
     """The whole comparison document."""
     parts = [HEADER, "## Model against observed\n", _comparison(h),
-             f"Certificate: the largest engine residual over all {len(h.outcomes) + len(BOUNDS) * len(h.markets)} solves (baselines and "
-             f"controls, three elasticity settings) is {_small(h.max_residual)}; every baseline reproduces its "
-             f"observed prices and quantities within {_small(h.max_fit)} (required {FIT_TOLERANCE:g}).\n",
+             f"Certificate: the largest engine residual over all {len(h.outcomes) + len(BOUNDS) * len(h.markets)} "
+             f"solves (baselines and controls, three elasticity settings) is {_small(h.max_residual)}; the largest "
+             f"gap between a baseline and its observed prices and quantities is {_small(h.max_fit)} "
+             f"(required: at most {FIT_TOLERANCE:g}).\n",
+             "## Summary\n", _summary(h),
              "## Observed rows not compared\n",
              _table(["episode", "variable", "region", "period", "observed (%)", "reason"],
                     [[r.episode, r.variable, r.region, r.period, _pct(r.observed), r.reason]
