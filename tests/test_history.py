@@ -144,14 +144,16 @@ def test_observed_row_without_comparison_entry_is_an_error(tmp_path):
         build(folder=folder)
 
 
-def test_cli_json(tmp_path):
+def test_cli_writes_the_committed_document_and_json(tmp_path):
     from typer.testing import CliRunner
 
     from critmin.cli import app
 
-    out = tmp_path / "h.json"
-    result = CliRunner().invoke(app, ["history", "--json", str(out)])
+    out, md = tmp_path / "h.json", tmp_path / "comparison.md"
+    result = CliRunner().invoke(app, ["history", "--json", str(out), "-o", str(md)])
     assert result.exit_code == 0, result.output
+    assert md.read_bytes() == (ROOT / "docs" / "history" / "comparison.md").read_bytes()
     data = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["rows"]) == 11 and len(data["not_compared"]) == 25
+    assert [m["market"] for m in data["markets"]] == ["gallium_2022", "germanium_2022", "dysprosium_2024"]
     assert data["max_residual"] <= 1e-6

@@ -31,7 +31,11 @@ def history_command(
     if output is not None:
         output.write_text(markdown(h), encoding="utf-8")
     if json_path is not None:
-        emit_json({"rows": h.table, "not_compared": h.not_compared,
+        markets = [{"market": m.id, "episode": m.episode, "unit": m.unit, "price_outside_usd_per_t": m.price,
+                    "prices_usd_per_t": m.prices(), "supply": m.supply, "demand": m.demand,
+                    "china_exports": m.china_exports, "elasticities": m.elasticities,
+                    "sources": [{"input": a, "source": b} for a, b in m.sources]} for m in h.markets]
+        emit_json({"rows": h.table, "not_compared": h.not_compared, "markets": markets,
                    "experiments": [{"market": o.market, "experiment": o.experiment, "elasticities": o.bound,
                                     "changes_pct": o.changes, "residual": o.residual,
                                     "baseline_residual": o.baseline_residual, "baseline_fit": o.baseline_fit}
