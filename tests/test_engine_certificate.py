@@ -2,7 +2,8 @@
 
 Each case solves a closed-form market (the hand solutions are in test_engine_closed_forms.py),
 corrupts one number of the printed solution by a known amount, and checks that the residual
-equals that amount on the scenario's price or quantity scale and names the right condition.
+equals that amount on the product's price or quantity scale (engine/scales.py; these markets
+have one product, so they equal the scenario-wide P and Q) and names the right condition.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ def check(scenario, corrupt, expected, conditions):
     result = critmin.solve(sc)
     t = tables_of(result)
     from critmin.engine.model import _scales
+    from critmin.engine.scales import product_scales
 
     P, Q = _scales(sc)
     assert certify(sc, t, P, Q).residual <= TOLERANCE  # the untouched solution passes
     corrupt(t)
     cert = certify(sc, t, P, Q)
-    assert cert.residual == pytest.approx(expected(P, Q), rel=1e-6)
+    (Pk,), (Qk,) = product_scales(sc, P, Q)
+    assert (Pk, Qk) == (P, Q)
+    assert cert.residual == pytest.approx(expected(Pk, Qk), rel=1e-6)
     assert cert.worst in conditions
 
 

@@ -3,16 +3,21 @@
 Computed from the result tables and the scenario alone, without the solver's matrices or its
 residual function: it re-derives every condition of issue 3 section 2 from the YAML numbers.
 
-Scale-aware tolerance. Each violation is made dimensionless: a price-type violation (an
-arbitrage gap, a price off its curve) is divided by the scenario's price scale ``P``, a
-quantity-type violation (excess demand, a quota exceeded) by its quantity scale ``Q``, money
-by ``P*Q``; ``P`` and ``Q`` are the largest price and quantity the scenario mentions (see
-``critmin.engine.model._scales``). A complementarity violation is the smaller of the two scaled
-quantities that should not both be positive. ``residual`` is the maximum over all conditions;
-the result is accepted when ``residual <= TOLERANCE`` (1e-6: a millionth of the largest price
-or quantity in the file), otherwise :class:`~critmin.errors.SolverError` is raised.
-On flat (zero-slope) curve segments a quantity anywhere within capacity is accepted when the
-price is within ``TOLERANCE * P`` of the curve's level.
+Scale-aware per product. Each violation is made dimensionless by the magnitudes of the
+product(s) it involves (:func:`critmin.engine.scales.product_scales`, from the scenario's
+numbers only): a price-type violation of product k (an arbitrage gap, a price off its curve)
+is divided by ``P[k]``, a quantity-type one (excess demand, a flow on a closed arc) by
+``Q[k]``. Conditions that mix products use the largest scale involved: a processing margin
+(output price - inputs x prices - conversion cost) is measured by the output's ``P[k]``,
+which is at least the inputs' value ``sum_i c_i P[i]``; a quota or floor over several products
+by the largest ``Q`` or ``P`` among them (a quota's own quantity is part of ``Q``). A purchase
+budget is measured by the budget. So a 2% error on a 100-tonne market fails even beside a
+100,000-tonne one. A complementarity violation is the smaller of the two scaled quantities
+that should not both be positive. ``residual`` is the maximum over all conditions; the result
+is accepted when ``residual <= TOLERANCE`` (1e-6: a millionth of the product's own largest
+price or quantity), otherwise :class:`~critmin.errors.SolverError` is raised. On flat
+(zero-slope) curve segments a quantity anywhere within capacity is accepted when the price is
+within ``TOLERANCE * P[k]`` of the curve's level.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from critmin.engine.arcs import ArcCharges, arc_charges
+from critmin.engine.scales import FLOOR, product_scales
 from critmin.scenario.schema import Scenario
 from critmin.scenario.selectors import resolve
 
@@ -49,16 +55,19 @@ def _grid(sc: Scenario, frame: pd.DataFrame, col: str, fill: float = 0.0) -> np.
     return out
 
 
-def _curve_gap(price: np.ndarray, intercept: np.ndarray, slope: np.ndarray, cap: np.ndarray, tolp: float
+def _curve_gap(price: np.ndarray, intercept: np.ndarray, slope: np.ndarray, cap: np.ndarray, tolp: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Quantities a curve ``price = intercept + slope q`` (0 <= q <= cap) allows at ``price``: (lowest, highest)."""
+    """Quantities a curve ``price = intercept + slope q`` (0 <= q <= cap) allows at ``price``: (lowest, highest).
+
+    ``tolp``: per entry, how close to a flat curve's level the price must be to allow any quantity.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(slope > 0, (price - intercept) / slope, 0.0)
     lo = np.clip(q, 0.0, cap)
     hi = lo.copy()
     flat = slope == 0
-    lo[flat] = np.where(price[flat] > intercept[flat] + tolp, cap[flat], 0.0)
-    hi[flat] = np.where(price[flat] >= intercept[flat] - tolp, cap[flat], 0.0)
+    lo[flat] = np.where(price[flat] > intercept[flat] + tolp[flat], cap[flat], 0.0)
+    hi[flat] = np.where(price[flat] >= intercept[flat] - tolp[flat], cap[flat], 0.0)
     return lo, hi
 
 
@@ -66,13 +75,17 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
             ) -> Certificate:
     """Check every equilibrium condition of ``sc`` against the solution ``tables``.
 
+    ``P``, ``Q``: the scenario-wide price and quantity scales (``model._scales``); each product's
+    own scales (:func:`product_scales`) are floored at a millionth of them.
     ``charges``: the scenario's per-arc costs and duties if already computed (arc_charges(sc)).
     """
     regions, products = sc.region_ids, sc.product_ids
     rix = {r: i for i, r in enumerate(regions)}
     kix = {k: i for i, k in enumerate(products)}
     nR, nK = len(regions), len(products)
-    tolp = TOLERANCE * P
+    Pk, Qk = product_scales(sc, P, Q)
+    Pg, Qg = np.broadcast_to(Pk, (nR, nK)), np.broadcast_to(Qk, (nR, nK))  # per market
+    Pa, Qa = Pk[:, None, None], Qk[:, None, None]  # per arc (product, origin, destination)
     parts: dict[str, float] = {}
 
     def note(name: str, value) -> None:
@@ -88,7 +101,7 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
     known = ~np.isnan(price)
     p = np.where(known, price, 0.0)
     pp = np.where(known, pprice, 0.0)
-    note("price >= 0", -p / P)
+    note("price >= 0", -p / Pg)
 
     # producer prices: max(price, floor) under a cfd, the price elsewhere
     expected = p.copy()
@@ -99,19 +112,19 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
             floors[idx] = cover
             if pol.mechanism == "cfd":
                 expected[cover] = np.maximum(p[cover], pol.price)
-    note("producer price", np.abs(pp - expected)[known] / P)
+    note("producer price", (np.abs(pp - expected) / Pg)[known])
 
     # supply and demand on their curves
     if sc.supply:
         r = np.array([rix[s.region] for s in sc.supply]); k = np.array([kix[s.product] for s in sc.supply])
         a = np.array([s.intercept for s in sc.supply]); b = np.array([s.slope for s in sc.supply])
         cap = np.array([np.inf if s.capacity is None else s.capacity for s in sc.supply])
-        lo, hi = _curve_gap(pp[r, k], a, b, cap, tolp)
+        lo, hi = _curve_gap(pp[r, k], a, b, cap, TOLERANCE * Pk[k])
         LO, HI = np.zeros((nR, nK)), np.zeros((nR, nK))
         np.add.at(LO, (r, k), lo), np.add.at(HI, (r, k), hi)
-        note("supply on curve", np.maximum(LO - S, S - HI) / Q)
+        note("supply on curve", np.maximum(LO - S, S - HI) / Qg)
     else:
-        note("supply on curve", S / Q)
+        note("supply on curve", S / Qg)
     fixed = np.zeros((nR, nK))
     resp = np.zeros((nR, nK))
     for dm in sc.demand:
@@ -120,21 +133,22 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
             fixed[r, k] += dm.quantity
         else:
             resp[r, k] += max(0.0, (dm.intercept - p[r, k]) / dm.slope)
-    note("demand on curve", np.abs(D - fixed - resp) / Q)
+    note("demand on curve", np.abs(D - fixed - resp) / Qg)
 
-    # processing on its marginal-cost curve at the margin output price - input cost
+    # processing on its marginal-cost curve at the margin output price - input cost; the margin
+    # mixes products and is measured by the output's P[k] >= sum_i c_i P[i] (product_scales)
     inputs = {kix[pr.id]: {kix[i]: c for i, c in pr.inputs.items()} for pr in sc.products}
     if sc.processing:
         r = np.array([rix[e.region] for e in sc.processing]); k = np.array([kix[e.product] for e in sc.processing])
         margin = np.array([pp[rr, kk] - sum(c * p[rr, i] for i, c in inputs[kk].items()) for rr, kk in zip(r, k)])
         c0 = np.array([e.intercept for e in sc.processing]); c1 = np.array([e.slope for e in sc.processing])
         cap = np.array([np.inf if e.capacity is None else e.capacity for e in sc.processing])
-        lo, hi = _curve_gap(margin, c0, c1, cap, tolp)
+        lo, hi = _curve_gap(margin, c0, c1, cap, TOLERANCE * Pk[k])
         LO, HI = np.zeros((nR, nK)), np.zeros((nR, nK))
         np.add.at(LO, (r, k), lo), np.add.at(HI, (r, k), hi)
-        note("processing on curve", np.maximum(LO - Z, Z - HI) / Q)
+        note("processing on curve", np.maximum(LO - Z, Z - HI) / Qg)
     else:
-        note("processing on curve", Z / Q)
+        note("processing on curve", Z / Qg)
     use = np.zeros((nR, nK))
     for kk, ins in inputs.items():
         for i, c in ins.items():
@@ -147,23 +161,26 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
     if len(fl):
         np.add.at(X, (fl["product"].map(kix).to_numpy(), fl["origin"].map(rix).to_numpy(), fl["destination"].map(rix).to_numpy()),
                   fl["quantity"].to_numpy(dtype=float))
-    note("flow >= 0", -X / Q)
+    note("flow >= 0", -X / Qa)
     open_ = ~np.isnan(ch.cost)
-    note("flow on closed arc", np.abs(X[~open_]) / Q)
+    note("flow on closed arc", (np.abs(X) / Qa)[~open_])
     pk = p.T  # (nK, nR)
     landed = (1 + ch.tariff_ad_valorem + ch.export_ad_valorem) * pk[:, :, None] + np.nan_to_num(ch.cost) \
         + ch.tariff_specific + ch.export_specific
     extra = np.zeros_like(landed)
     for idx, pol in enumerate(sc.policies):
         if pol.kind == "export_quota":
-            mask = (resolve(pol.product, products, what="product")[:, None, None]
+            covered = resolve(pol.product, products, what="product")
+            mask = (covered[:, None, None]
                     & resolve(pol.origin, regions, sc.blocs)[None, :, None] & resolve(pol.destination, regions, sc.blocs)[None, None, :]) & open_
+            Pq = float(np.max(Pk[covered], initial=FLOOR * P))
+            Qq = max(pol.quantity, float(np.max(Qk[covered], initial=FLOOR * Q)))
             row = details[(details["policy"] == idx)]
             lam = float(row["unit_value"].iloc[0])
             used = X[mask].sum()
-            note("quota rent >= 0", -lam / P)
-            note("quota", (used - pol.quantity) / Q)
-            note("quota complementarity", min(lam / P, (pol.quantity - used) / Q))
+            note("quota rent >= 0", -lam / Pq)
+            note("quota", (used - pol.quantity) / Qq)
+            note("quota complementarity", min(lam / Pq, (pol.quantity - used) / Qq))
             extra[mask] += lam
         elif pol.kind == "price_floor" and pol.mechanism == "variable_levy":
             scope = resolve(pol.scope, regions, sc.blocs)
@@ -173,13 +190,13 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
                 arcs[np.ix_(~scope, scope)] = True
                 arcs &= open_[k]
                 lowest = landed[k][arcs].min() if arcs.any() else np.inf
-                note("variable levy", abs(row["unit_value"] - max(0.0, pol.price - lowest)) / P)
+                note("variable levy", abs(row["unit_value"] - max(0.0, pol.price - lowest)) / Pk[k])
                 extra[k][arcs] += row["unit_value"]
     full = landed + extra
     pdest = np.broadcast_to(pk[:, None, :], full.shape)
     gap = np.where(open_ & known.T[:, None, :] & known.T[:, :, None], pdest - full, 0.0)
-    note("arbitrage", gap / P)
-    note("flow complementarity", np.where(open_, np.minimum(X / Q, -gap / P), 0.0))
+    note("arbitrage", gap / Pa)
+    note("flow complementarity", np.where(open_, np.minimum(X / Qa, -gap / Pa), 0.0))
 
     # market clearing with stock and floor purchases
     stock = np.zeros((nR, nK))
@@ -195,20 +212,23 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
             pol_row = tables["policies"].iloc[idx]
             support = float(pol_row["unit_value"])
             cover = floors[idx] & known
-            note("purchase >= 0", -g / Q)
-            note("price >= support", (support - p[cover]) / P)
-            note("purchase complementarity", np.minimum(g[cover] / Q, (p[cover] - support) / P))
-            note("support <= floor", (support - pol.price) / P)
+            covered = resolve(pol.product, products, what="product")
+            Pf = float(np.max(Pk[covered], initial=FLOOR * P))
+            note("purchase >= 0", -g / Qg)
+            note("price >= support", (support - p[cover]) / Pg[cover])
+            note("purchase complementarity", np.minimum(g[cover] / Qg[cover], (p[cover] - support) / Pg[cover]))
+            note("support <= floor", (support - pol.price) / Pf)
             if pol.budget is not None:
                 spend = float((g * p).sum())
-                note("budget", (spend - pol.budget) / (P * Q))
-                note("budget complementarity", min((pol.price - support) / P, (pol.budget - spend) / (P * Q)))
+                money = max(pol.budget, FLOOR * float(np.max(Pk[covered] * Qk[covered], initial=FLOOR**2 * P * Q)))
+                note("budget", (spend - pol.budget) / money)
+                note("budget complementarity", min((pol.price - support) / Pf, (pol.budget - spend) / money))
             else:
-                note("support = floor", abs(support - pol.price) / P)
+                note("support = floor", abs(support - pol.price) / Pf)
     arrivals, departures = X.sum(axis=1).T, X.sum(axis=2).T  # (nR, nK)
     excess = S + Z + arrivals + stock - D - use - departures - gov
-    note("market clearing", np.where(known, -excess / Q, np.abs(excess) / Q))
-    note("clearing complementarity", np.where(known, np.minimum(p / P, excess / Q), 0.0))
+    note("market clearing", np.where(known, -excess / Qg, np.abs(excess) / Qg))
+    note("clearing complementarity", np.where(known, np.minimum(p / Pg, excess / Qg), 0.0))
 
     worst = max(parts, key=parts.get) if parts else ""
     return Certificate(max(parts.values(), default=0.0), worst, parts)
