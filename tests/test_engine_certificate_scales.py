@@ -15,6 +15,7 @@ import critmin
 from critmin.engine.certificate import TOLERANCE, certify
 from critmin.engine.model import _scales
 from critmin.engine.scales import FLOOR, product_scales
+from critmin.errors import SolverError
 
 TABLES = ("prices", "producer_prices", "supply", "demand", "processing", "flows", "policies", "policy_details")
 
@@ -167,3 +168,47 @@ def test_floor_asks_no_more_than_the_solver_stop_delivers():
     from critmin.engine.solve import SOLVER_TOL
 
     assert SOLVER_TOL <= TOLERANCE * FLOOR * (1 + 1e-12)
+
+
+def _spread(factor: float) -> dict:
+    """BIG_SMALL with the big product's slopes divided by ``factor``: its quantities grow by
+    ``factor`` (88,000 x factor traded) and its prices stay 54 / 56; the small market is unchanged."""
+    sc = {**BIG_SMALL, "supply": [dict(e) for e in BIG_SMALL["supply"]], "demand": [dict(e) for e in BIG_SMALL["demand"]]}
+    sc["supply"][0].update(slope=0.0005 / factor, capacity=200000 * factor)
+    sc["demand"][0].update(slope=0.0005 / factor)
+    return sc
+
+
+def test_small_market_solved_exactly_beside_a_10000_times_larger_one():
+    """Quantities 88,000,000 vs 3.9: the solver's scenario-wide stop still resolves the small market."""
+    r = critmin.solve(_spread(1e4))
+    assert r.price("M", "small") == pytest.approx(610, rel=1e-9)
+    assert r.price("X", "small") == pytest.approx(207.8, rel=1e-9)
+
+
+@pytest.mark.xfail(strict=True, raises=SolverError,
+                   reason="solver stops on a scenario-wide measure: with quantities 2e9 apart Newton stalls at "
+                          "merit 1.5e-13 with the small price 1% off (615.9, not 610); the certificate rejects it")
+def test_small_market_solved_exactly_beside_a_million_times_larger_one():
+    """Quantities 88,000,000,000 vs 3.9; the hand solution of the small market is unchanged (p_M = 610)."""
+    r = critmin.solve(_spread(1e6))
+    assert r.price("M", "small") == pytest.approx(610, rel=1e-9)
+
+
+@pytest.mark.xfail(strict=True, raises=SolverError,
+                   reason="solver stops on a scenario-wide measure: a 9e-8-unit market beside a 49,500-unit one "
+                          "comes back 'converged' with supply and demand 0; the certificate rejects it")
+def test_trace_market_solved_beside_a_bulk_one():
+    """trace: supply p = 1e-4 + q (cap 1e-7), demand p = 1e-3 - 1e4 q -> 1e-4 + q = 1e-3 - 1e4 q,
+    q = 9e-4 / 10001 = 8.9991e-8, p = 1e-4 + q. bulk: p = 1 + 0.001 q = 100 - 0.001 q -> q = 49,500."""
+    r = critmin.solve({
+        "name": "trace", "products": [{"id": "bulk"}, {"id": "trace"}], "regions": ["A"],
+        "supply": [{"region": "A", "product": "bulk", "intercept": 1, "slope": 0.001, "capacity": 100000},
+                   {"region": "A", "product": "trace", "intercept": 0.0001, "slope": 1, "capacity": 1e-7}],
+        "demand": [{"region": "A", "product": "bulk", "intercept": 100, "slope": 0.001},
+                   {"region": "A", "product": "trace", "intercept": 0.001, "slope": 1e4}],
+    })
+    q = 9e-4 / 10001
+    d = r.demand.set_index("product")["quantity"]
+    assert d["trace"] == pytest.approx(q, rel=1e-6)
+    assert r.price("A", "trace") == pytest.approx(1e-4 + q, rel=1e-9)
