@@ -168,7 +168,9 @@ def test_floor_purchase_unlimited():
     pol = r.policies.iloc[0]
     assert pol["purchases"] == pytest.approx(30, abs=1e-8)
     assert pol["spending"] == pytest.approx(2100, abs=1e-6)
-    assert not bool(pol["binding"])
+    # binding means the instrument is in effect, as for cfd, levy and quota rows: the government buys
+    assert bool(pol["binding"])
+    assert pol["unit_value"] == pytest.approx(70, abs=1e-8)  # no budget: support price = the floor
 
 
 def test_floor_purchase_binding_budget():

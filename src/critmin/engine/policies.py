@@ -98,8 +98,9 @@ def account(m: Model, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame, np.nda
                 mu = float(sol.values[pu["row"]]) if pu["row"] is not None else 0.0
                 spend = pm * g
                 np.add.at(gov, m.mkt_region[pu["markets"]], -spend)
+                # binding: the floor is in effect (the government buys); an exhausted budget shows as unit_value < price
                 row.update(unit_value=pol.price - mu, purchases=float(g.sum()), spending=float(spend.sum()), quantity=float(g.sum()),
-                           binding=bool(mu > 0))
+                           binding=bool(g.sum() > 0 or mu > 0))
                 for mk, gg, pp, ss in zip(pu["markets"], g, pm, spend):
                     details.append({"policy": idx, "kind": "purchase", "region": regions[m.mkt_region[mk]], "product": products[m.mkt_product[mk]],
                                     "quantity": float(gg), "unit_value": float(pp), "amount": float(ss)})
