@@ -3,7 +3,6 @@ grouping, provenance checks against the trade table, and clear errors for bad sp
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from critmin.data.store import load

@@ -7,13 +7,16 @@ Numbers come from :mod:`critmin.results` (solve, tables, manifest, comparison) a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from critmin.commands import app
 from critmin.commands.output import console, emit_csv, emit_json
 from critmin.errors import CritminError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 #: Rows shown per comparison table in the human summary (the files and --json/--csv have them all).
 SHOWN = 15
@@ -113,7 +116,7 @@ def report_command(
                   f" written to {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
 
 
-def _headline_table(run, baseline) -> "Table":
+def _headline_table(run, baseline) -> Table:
     """The report's headline cards as a terminal table, so the main job shows its numbers, not only a path."""
     from rich.table import Table
 
