@@ -1,6 +1,6 @@
 """The model against history (issue 4, section 4): critmin.history and ``critmin history``.
 
-Expected numbers come from docs/history/observed.csv (read here with the csv module, not with
+Expected numbers come from src/critmin/history/observed.csv (read here with the csv module, not with
 critmin's loader), from the embedded dataset, and from closed forms of the linear markets
 (derived in each test).
 """
@@ -20,7 +20,7 @@ from critmin.history.markets import FOLDER, load_markets
 from critmin.history.render import markdown
 
 ROOT = Path(__file__).resolve().parents[1]
-OBSERVED = ROOT / "docs" / "history" / "observed.csv"
+OBSERVED = ROOT / "src" / "critmin" / "history" / "observed.csv"
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ def test_scenario_header_documents_assumptions_and_sources(name):
     text = (LIBRARY / f"{name}.yaml").read_text(encoding="utf-8")
     header = text[: text.index("\nname:")]
     assert all(line.startswith("#") for line in header.splitlines())
-    assert "ASSUMPTION" in header and "docs/history/observed.csv" in header
+    assert "ASSUMPTION" in header and "src/critmin/history/observed.csv" in header
     if "forge" in name:
         assert "MP Materials" in header and "2024/1252" in header and "Busch" in header
     if "controls" in name:
@@ -104,7 +104,7 @@ def test_dy_block_is_the_same_everywhere_and_follows_from_its_documented_point()
     e_d = parameter(params, "elasticities", "rare_earths_dysprosium_oxide_demand_short")
     shares = load("stage_shares")
     china = float(shares.query("mineral == 'rare_earths' and stage == 'components' and iso3 == 'CHN' and year == 2025")["share"].iloc[0])
-    p_out = 280_000.0  # Argus Europe midpoint of 250-310 USD/kg (docs/history/observed.csv)
+    p_out = 280_000.0  # Argus Europe midpoint of 250-310 USD/kg (src/critmin/history/observed.csv)
     p_cn = p_out - tau * p_out
     world = 100_000.0
     q_cn, q_jp = china * world, (1 - china) * world

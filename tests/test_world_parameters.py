@@ -25,7 +25,7 @@ from critmin.world.parameters import (
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data"
-HISTORY = ROOT / "docs" / "history" / "observed.csv"
+HISTORY = ROOT / "src" / "critmin" / "history" / "observed.csv"
 needs_raw = pytest.mark.skipif(not (RAW / "lithium-deposits" / "Deposit.csv").is_file(),
                                reason="raw data ../shared/data not present")
 MINERALS = {"rare_earths", "lithium", "graphite", "cobalt", "gallium"}

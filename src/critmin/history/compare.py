@@ -1,4 +1,4 @@
-"""The comparison table: model versus observed for every row of docs/history/observed.csv.
+"""The comparison table: model versus observed for every row of src/critmin/history/observed.csv.
 
 Each observed row is matched (by episode, variable, region and period) with a row of
 ``comparisons.csv`` that either names the market, experiment and model variable it is compared
@@ -18,8 +18,8 @@ from critmin.history.experiments import VARIABLES, Outcome, load_experiments, ru
 from critmin.history.markets import FOLDER, Market, load_markets, read_table
 
 KEY = ["episode", "variable", "region", "period"]
-#: docs/history/observed.csv in a source checkout (the package does not ship the docs).
-OBSERVED = Path(__file__).resolve().parents[3] / "docs" / "history" / "observed.csv"
+#: the observed episodes (shipped with the package; docs/history/README.md describes the columns).
+OBSERVED = Path(__file__).resolve().parent / "observed.csv"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class History:
 def load_observed(path: Path = OBSERVED) -> pd.DataFrame:
     """``observed.csv`` as text cells plus a numeric ``change_pct`` (NaN where empty)."""
     if not path.is_file():
-        raise InputFileError(path, "observed history not found (run from a source checkout)")
+        raise InputFileError(path, "observed history not found (the package ships it beside critmin.history)")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     for column in KEY + ["change_pct", "unit", "source"]:
         if column not in frame.columns:
