@@ -195,9 +195,6 @@ def test_small_market_solved_exactly_beside_a_million_times_larger_one():
     assert r.price("M", "small") == pytest.approx(610, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, raises=SolverError,
-                   reason="tables.ZERO prints quantities below 1e-11 x the scenario-wide Q (here 1e-6) as 0: the "
-                          "whole 9e-8-unit market is reported empty; the certificate rejects it")
 def test_trace_market_solved_beside_a_bulk_one():
     """trace: supply p = 1e-4 + q (cap 1e-7), demand p = 1e-3 - 1e4 q -> 1e-4 + q = 1e-3 - 1e4 q,
     q = 9e-4 / 10001 = 8.9991e-8, p = 1e-4 + q. bulk: p = 1 + 0.001 q = 100 - 0.001 q -> q = 49,500."""
