@@ -15,7 +15,6 @@ import critmin
 from critmin.engine.certificate import TOLERANCE, certify
 from critmin.engine.model import _scales
 from critmin.engine.scales import FLOOR, product_scales
-from critmin.errors import SolverError
 
 TABLES = ("prices", "producer_prices", "supply", "demand", "processing", "flows", "policies", "policy_details")
 
@@ -162,9 +161,10 @@ def test_scales_are_floored_at_1e_7_of_the_scenario_wide_ones():
 
 
 def test_floor_asks_no_more_than_the_solver_stop_delivers():
-    """At the floor a product is checked to TOLERANCE x FLOOR = 1e-13 of the scenario-wide scales,
-    which is the solver's own stopping rule (max |Phi| in those units): a looser solver stop would
-    make the certificate reject solutions the solver calls converged."""
+    """The solver stops at max |Phi| <= SOLVER_TOL in units of each product's floored scales
+    (model._block_scales), the certificate's own; at TOLERANCE x FLOOR = 1e-13 that is far inside
+    TOLERANCE even for a product at the floor. A looser stop would make the certificate reject
+    solutions the solver calls converged."""
     from critmin.engine.solve import SOLVER_TOL
 
     assert SOLVER_TOL <= TOLERANCE * FLOOR * (1 + 1e-12)
@@ -180,17 +180,16 @@ def _spread(factor: float) -> dict:
 
 
 def test_small_market_solved_exactly_beside_a_10000_times_larger_one():
-    """Quantities 88,000,000 vs 3.9: the solver's scenario-wide stop still resolves the small market."""
+    """Quantities 88,000,000 vs 3.9 (resolved even when the solver used one scenario-wide scale)."""
     r = critmin.solve(_spread(1e4))
     assert r.price("M", "small") == pytest.approx(610, rel=1e-9)
     assert r.price("X", "small") == pytest.approx(207.8, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, raises=SolverError,
-                   reason="solver stops on a scenario-wide measure: with quantities 2e9 apart Newton stalls at "
-                          "merit 1.5e-13 with the small price 1% off (615.9, not 610); the certificate rejects it")
 def test_small_market_solved_exactly_beside_a_million_times_larger_one():
-    """Quantities 88,000,000,000 vs 3.9; the hand solution of the small market is unchanged (p_M = 610)."""
+    """Quantities 88,000,000,000 vs 3.9; the hand solution of the small market is unchanged (p_M = 610).
+    Solved because the MCP is scaled per product (model._block_scales); with one scenario-wide
+    P, Q Newton stalled at merit 1.5e-13 with the small price 1% off (615.9)."""
     r = critmin.solve(_spread(1e6))
     assert r.price("M", "small") == pytest.approx(610, rel=1e-9)
 
@@ -209,3 +208,36 @@ def test_trace_market_solved_beside_a_bulk_one():
     d = r.demand.set_index("product")["quantity"]
     assert d["trace"] == pytest.approx(q, rel=1e-6)
     assert r.price("A", "trace") == pytest.approx(1e-4 + q, rel=1e-6)
+
+
+def test_levy_and_budget_solved_exactly_beside_a_billion_times_larger_market():
+    """Policy rows are scaled per product too. big: _spread(1e6)'s big product (88,000,000,000
+    traded). g: floor 75 in M by a variable levy, hand solution as in test_engine_closed_forms
+    (X: p = 10 + q, demand 100 - d; M: p = 40 + q, demand 120 - d; transport 2): p_M = 75,
+    p_X = 60, levy 13. h (in X only): supply p = 10 + q, demand p = 100 - d, purchase floor 70
+    with budget 1000: s (2s - 110) = 1000, s = (110 + sqrt(110^2 + 8000)) / 4.
+    With one scenario-wide P, Q this failed the certificate (SolverError)."""
+    big = _spread(1e6)
+    sc = {
+        "name": "policies-beside-big", "products": [{"id": "big"}, {"id": "g"}, {"id": "h"}], "regions": ["X", "M"],
+        "supply": [big["supply"][0],
+                   {"region": "X", "product": "g", "intercept": 10, "slope": 1},
+                   {"region": "M", "product": "g", "intercept": 40, "slope": 1},
+                   {"region": "X", "product": "h", "intercept": 10, "slope": 1}],
+        "demand": [big["demand"][0],
+                   {"region": "X", "product": "g", "intercept": 100, "slope": 1},
+                   {"region": "M", "product": "g", "intercept": 120, "slope": 1},
+                   {"region": "X", "product": "h", "intercept": 100, "slope": 1}],
+        "transport": [big["transport"][0], {"product": "g", "origin": "X", "destination": "M", "cost": 2}],
+        "policies": [{"kind": "price_floor", "product": "g", "scope": "M", "price": 75, "mechanism": "variable_levy"},
+                     {"kind": "price_floor", "product": "h", "scope": "X", "price": 70, "mechanism": "purchase",
+                      "budget": 1000}],
+    }
+    r = critmin.solve(sc)
+    assert r.price("M", "big") == pytest.approx(56, rel=1e-9)
+    assert r.price("M", "g") == pytest.approx(75, rel=1e-9)
+    assert r.price("X", "g") == pytest.approx(60, rel=1e-9)
+    assert r.policies.iloc[0]["unit_value"] == pytest.approx(13, rel=1e-9)
+    s = (110 + (110**2 + 8000) ** 0.5) / 4
+    assert r.price("X", "h") == pytest.approx(s, rel=1e-9)
+    assert r.policies.iloc[1]["spending"] == pytest.approx(1000, rel=1e-9)

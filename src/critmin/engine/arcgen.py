@@ -81,13 +81,13 @@ def landed_terms(model: Model, values: np.ndarray, ch: ArcCharges) -> tuple[np.n
 
 def violated(model: Model, values: np.ndarray, ch: ArcCharges, subset: np.ndarray) -> np.ndarray:
     """Open arcs outside ``subset`` whose landed cost is below the destination price (by more than
-    1e-9 of the price scale) at the solution ``values`` (original units) of ``model``."""
+    1e-9 of the product's price scale) at the solution ``values`` (original units) of ``model``."""
     p = prices_grid(model, values)
     factor, const = landed_terms(model, values, ch)
     landed = factor * p[:, :, None] + const
     with np.errstate(invalid="ignore"):
         gap = p[:, None, :] - landed
-    bad = (gap > 1e-9 * model.P) & ~subset & ~np.isnan(ch.cost)
+    bad = (gap > 1e-9 * model.Pk[:, None, None]) & ~subset & ~np.isnan(ch.cost)
     # add only the ADD_PER_DESTINATION most undercutting origins per (product, destination):
     # adding every violated arc at once brings in tens of thousands that the next prices idle
     gap = np.where(bad, gap, -np.inf)

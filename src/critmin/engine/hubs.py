@@ -55,7 +55,7 @@ def idle_markets(model: Model, sol: Solution) -> np.ndarray:
         arcs[np.ix_(~scope, scope)] = True
         arcs &= ~np.isnan(model.charges.cost[k])
         lowest = ref[arcs].min()
-        busy[k] |= (arcs & (ref <= lowest + 1e-9 * model.P)).any(axis=1)
+        busy[k] |= (arcs & (ref <= lowest + 1e-9 * model.Pk[k])).any(axis=1)
     return ~busy
 
 

@@ -19,8 +19,10 @@ block       variable, bounds                           complementary function F
 ==========  =========================================  ==========================================
 
 Everything is affine except the levy (a max/min) and the budget (price x quantity); those two
-are evaluated in :meth:`Model.nonlinear`. Units are scaled by a price scale ``P`` and a
-quantity scale ``Q`` so that all variables and functions are of order one.
+are evaluated in :meth:`Model.nonlinear`. Units are scaled per product (decision 0013, Scaling):
+each price column by its product's price scale ``Pk`` and each quantity column by its ``Qk``
+(:func:`critmin.engine.scales.product_scales`), each row by the scale of what it compares, so
+that all variables and functions are of order one even when products differ by 1e9.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from critmin.engine.arcs import ArcCharges, arc_charges
+from critmin.engine.scales import product_scales
 from critmin.errors import ScenarioError
 from critmin.scenario.checks import product_order
 from critmin.scenario.schema import Scenario
 from critmin.scenario.selectors import resolve
 
 BLOCKS = ("p", "u", "lam", "v", "mu", "q", "d", "z", "x", "g")
-PRICE_TYPE = {"p", "u", "lam", "v", "mu"}
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Model:
     scenario: Scenario
     P: float
     Q: float
+    Pk: np.ndarray  # price scale per product (scenario order)
+    Qk: np.ndarray  # quantity scale per product
     sizes: dict[str, int]
     offsets: dict[str, int]
     lower: np.ndarray
@@ -113,12 +117,12 @@ class Model:
         for pu in self.purchases:
             if pu["row"] is None:
                 continue
-            pg, gg = y[pu["pcol"]], y[pu["gcol"]]
+            pg, gg, w = y[pu["pcol"]], y[pu["gcol"]], pu["weight"]
             rows.append(pu["row"])
-            vals.append(-float(pg @ gg))
+            vals.append(-float(pg @ (w * gg)))
             jr.extend([pu["row"]] * (2 * pg.size))
             jc.extend(pu["pcol"].tolist() + pu["gcol"].tolist())
-            jv.extend((-gg).tolist() + (-pg).tolist())
+            jv.extend((-w * gg).tolist() + (-w * pg).tolist())
         return (np.asarray(rows, dtype=np.int64), np.asarray(vals, dtype=float),
                 np.asarray(jr, dtype=np.int64), np.asarray(jc, dtype=np.int64), np.asarray(jv, dtype=float))
 
@@ -172,6 +176,7 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     nR, nK = len(regions), len(products)
     product_order(sc)
     P, Q = _scales(sc)
+    Pk, Qk = product_scales(sc, P, Q)
 
     # --- entries -----------------------------------------------------------------------------
     sup = [(i, rix[s.region], kix[s.product]) for i, s in enumerate(sc.supply)]
@@ -238,7 +243,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
         elif pol.kind == "export_quota":
             m = (resolve(pol.product, products, what="product")[ak] & resolve(pol.origin, regions, sc.blocs)[ai]
                  & resolve(pol.destination, regions, sc.blocs)[aj])
-            quotas.append({"policy": idx, "arcs": np.nonzero(m)[0], "quantity": pol.quantity})
+            quotas.append({"policy": idx, "arcs": np.nonzero(m)[0], "quantity": pol.quantity,
+                           "products": np.flatnonzero(resolve(pol.product, products, what="product"))})
     levies_var = [lv for lv in levies if lv["arcs"].size > 0]
     budgets = [pu for pu in purchases if pu["budget"] is not None and pu["markets"].size > 0]
 
@@ -255,11 +261,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     lower, upper = np.zeros(n), np.full(n, np.inf)
     c = np.zeros(n)
     coo = _Coo()
-    colscale, rowscale = np.empty(n), np.empty(n)
-    for b in BLOCKS:
-        s = slice(offsets[b], offsets[b] + sizes[b])
-        colscale[s] = P if b in PRICE_TYPE else Q
-        rowscale[s] = Q if b in ("p", "lam") else (P * Q if b == "mu" else P)
+    colscale, rowscale = _block_scales(Pk, Qk, offsets, sizes, mkt_product, ak, sup, dem, proc, cfd, quotas,
+                                       levies_var, purchases, budgets)
     p0, x0 = offsets["p"], offsets["x"]
 
     # producer price top-up u on each cfd market
@@ -363,6 +366,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
             row = offsets["mu"] + bi
             bi += 1
             pu["row"] = row
+            # scaled spending: sum (Pk p_hat)(Qk g_hat) / budget row scale
+            pu["weight"] = colscale[pu["pcol"]] * colscale[cols] / rowscale[row]
             coo.add(cols, np.full(cols.size, row), 1.0)
             c[row] = pu["budget"]
 
@@ -375,7 +380,7 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     Ms = (sp.diags(1.0 / rowscale) @ M @ sp.diags(colscale)).tocsr()
     Ms.sort_indices()
     model = Model(
-        scenario=sc, P=P, Q=Q, sizes=sizes, offsets=offsets, lower=lower / colscale, upper=upper / colscale,
+        scenario=sc, P=P, Q=Q, Pk=Pk, Qk=Qk, sizes=sizes, offsets=offsets, lower=lower / colscale, upper=upper / colscale,
         M=Ms, c=c / rowscale, colscale=colscale, rowscale=rowscale, mkt_region=mkt_region, mkt_product=mkt_product,
         market_of=market_of, sink=sink, fixed_demand=fixed, release=release, stock_purchase=spurchase,
         sup_entry=np.array([i for i, _, _ in sup], dtype=np.int64), sup_market=sup_market,
@@ -387,11 +392,53 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
         arc_export_av=ch.export_ad_valorem[ak, ai, aj], charges=ch, cfd=cfd, quotas=quotas, levies=levies,
         purchases=purchases,
     )
-    for lv in levies_var:  # scaled landed price: (coef p + const) / P with p = P p_hat
+    for lv in levies_var:  # scaled landed price: (coef p + const) / Pk with p = Pk p_hat, k the levied product
+        pk = Pk[lv["product"]]
         lv["coef"] = lv["coef_orig"]
-        lv["const"] = lv["const_orig"] / P
-        lv["floor_s"] = lv["floor"] / P
+        lv["const"] = lv["const_orig"] / pk
+        lv["floor_s"] = lv["floor"] / pk
     return model
+
+
+def _block_scales(Pk: np.ndarray, Qk: np.ndarray, offsets: dict[str, int], sizes: dict[str, int],
+                  mkt_product: np.ndarray, ak: np.ndarray, sup: list[tuple[int, int, int]],
+                  dem: list[tuple[int, int, int]], proc: list[tuple[int, int, int]], cfd: list[dict],
+                  quotas: list[dict], levies_var: list[dict], purchases: list[dict],
+                  budgets: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row scales, per product: a price column by its product's Pk, a quantity column
+    by its Qk; a row by the scale of what it compares (clearing: Qk; cost rows: the Pk of the
+    price they compare, the output's for processing, which product_scales makes >= its inputs'
+    value; quota: the largest Qk it covers; levy: the levied product's Pk; budget: the budget)."""
+    n = sum(sizes.values())
+    col, row = np.empty(n), np.empty(n)
+
+    def put(block: str, c, r) -> None:
+        s = slice(offsets[block], offsets[block] + sizes[block])
+        col[s], row[s] = c, r
+
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+    mk = mkt_product
+    put("p", Pk[mk], Qk[mk])
+    u_k = mk[cat([cf["markets"] for cf in cfd])]
+    put("u", Pk[u_k], Pk[u_k])
+    lam_P = [Pk[q["products"]].max() for q in quotas]  # a quota names at least one product (resolve)
+    lam_Q = [Qk[q["products"]].max() for q in quotas]
+    put("lam", lam_P, lam_Q)
+    lv_P = Pk[[lv["product"] for lv in levies_var]] if levies_var else np.zeros(0)
+    put("v", lv_P, lv_P)
+    mu_P = [Pk[mk[pu["markets"]]].max() for pu in budgets]
+    mu_B = [pu["budget"] if pu["budget"] > 0 else float((Pk[mk[pu["markets"]]] * Qk[mk[pu["markets"]]]).max())
+            for pu in budgets]
+    put("mu", mu_P, mu_B)
+    for block, entries in (("q", sup), ("d", dem), ("z", proc)):
+        k = np.array([kk for _, _, kk in entries], dtype=np.int64)
+        put(block, Qk[k], Pk[k])
+    put("x", Qk[ak], Pk[ak])
+    g_k = mk[cat([pu["markets"] for pu in purchases])]
+    put("g", Qk[g_k], Pk[g_k])
+    return col, row
 
 
 def _add_topup(coo: _Coo, rows: np.ndarray, ucols: np.ndarray) -> None:

@@ -77,7 +77,7 @@ def account(m: Model, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame, np.nda
                 arcs = quotas[idx]["arcs"]
                 np.add.at(rent_r, m.arc_i[arcs], lam * x[arcs])
                 row.update(unit_value=float(lam), rent=float(lam * x[arcs].sum()),
-                           binding=bool(x[arcs].sum() >= pol.quantity - 1e-9 * m.Q))
+                           binding=bool(x[arcs].sum() >= pol.quantity - 1e-9 * m.rowscale[quotas[idx]["row"]]))
                 details.append({"policy": idx, "kind": pol.kind, "region": describe(pol.origin), "product": describe(pol.product),
                                 "quantity": float(x[arcs].sum()), "unit_value": float(lam), "amount": float(lam * x[arcs].sum())})
         elif pol.kind == "price_floor":

@@ -17,7 +17,8 @@ cannot choose its own yardstick):
 * then ``Q[k]`` also takes ``P[k] / slope`` of uncapped supply and processing curves.
 
 Both are floored at :data:`FLOOR` times the scenario-wide scales (``model._scales``), so that
-a product whose data give no magnitude at all is not divided by zero.
+a product whose data give no magnitude at all is not divided by zero. The solver's MCP is
+scaled by the same numbers (``model._block_scales``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from critmin.scenario.schema import Scenario
 from critmin.scenario.selectors import resolve
 
 #: Lower bound on a product's scales, relative to the scenario-wide ones: a guard against 0/0
-#: for a product whose data give no magnitude. 1e-7 = the solver's stopping rule (max |Phi| <=
-#: 1e-13 in scenario-wide units, ``solve.SOLVER_TOL``) over TOLERANCE: the certificate never asks
-#: a product for more than the solver's stop promises, and any product down to a ten-millionth
-#: of the scenario's largest magnitude is checked on its own scale.
+#: for a product whose data give no magnitude. The solver's MCP is scaled by these same floored
+#: scales (``model._block_scales``), so its stop (max |Phi| <= ``solve.SOLVER_TOL`` = 1e-13 =
+#: TOLERANCE x FLOOR) is 1e-13 of each product's own scale: the certificate never asks a product
+#: for more than the solver's stop promises.
 FLOOR = 1e-7
 
 

@@ -23,8 +23,9 @@ from critmin.scenario.checks import product_order
 from critmin.scenario.loader import load_scenario
 from critmin.scenario.schema import Scenario
 
-#: Newton stops when max |Phi| (scaled units) is below this; far below the certificate's TOLERANCE,
-#: so that printed numbers are exact to 12 significant digits.
+#: Newton stops when max |Phi| (scaled units: each row relative to its product's scale, see
+#: ``model._block_scales``) is below this; far below the certificate's TOLERANCE, so that printed
+#: numbers are exact to 12 significant digits.
 SOLVER_TOL = 1e-13
 #: If rounding stalls Newton above SOLVER_TOL, a point with max |Phi| below this is still handed to
 #: the certificate (which decides); above it the solve fails.
@@ -94,7 +95,7 @@ def _start(model: Model, warm: dict[str, Any] | None) -> np.ndarray:
     sc = model.scenario
     y = np.zeros(model.n)
     guess = _price_guess(sc)
-    per_product = np.array([guess[k] for k in sc.product_ids]) / model.P
+    per_product = np.array([guess[k] for k in sc.product_ids]) / model.Pk
     y[model.block("p")] = np.where(per_product > 0, per_product, 0.5)[model.mkt_product]
     if not warm or warm.get("ids") != (tuple(sc.region_ids), tuple(sc.product_ids)):
         return y

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from critmin.engine.model import Model
-from critmin.engine.scales import product_scales
 
 #: Relative size below which a solved quantity or price is printed as an exact zero.
 ZERO = 1e-11
@@ -24,19 +23,12 @@ class Solution:
     def __post_init__(self) -> None:
         m = self.model
         y = np.clip(self.y * m.colscale, m.lower * m.colscale, m.upper * m.colscale)
-        # prices and quantities are cleaned at their own product's scale (engine/scales.py), so a
-        # trace market beside a bulk one is not printed as empty; policy variables at the scenario's
-        Pk, Qk = product_scales(m.scenario, m.P, m.Q)
-        product_of = {"p": m.mkt_product, "q": m.mkt_product[m.sup_market], "d": m.mkt_product[m.dem_market],
-                      "z": m.mkt_product[m.proc_market], "x": m.arc_k}
-        for b, scale in (("p", Pk), ("q", Qk), ("d", Qk), ("z", Qk), ("x", Qk)):
-            s = m.block(b)
-            y[s][np.abs(y[s]) < ZERO * scale[product_of[b]]] = 0.0
-        for b in ("u", "lam", "mu"):
-            s = m.block(b)
-            y[s][np.abs(y[s]) < ZERO * m.P] = 0.0
-        s = m.block("g")
-        y[s][np.abs(y[s]) < ZERO * m.Q] = 0.0
+        # every variable is cleaned at its own column scale, i.e. its product's Pk or Qk
+        # (engine/scales.py), so a trace market beside a bulk one is not printed as empty;
+        # the free levy v is left as solved
+        noise = np.abs(y) < ZERO * m.colscale
+        noise[m.block("v")] = False
+        y[noise] = 0.0
         self.values = y
 
     def __getitem__(self, block: str) -> np.ndarray:
