@@ -1,0 +1,47 @@
+"""Distributions over the samples: p5, p50, p95 per outcome and per period (docs/decisions/0068).
+
+Quantiles are numpy's default (linear interpolation between order statistics, Hyndman and Fan
+type 7), computed over the samples of one ensemble; the mean and the extremes come with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+QUANTILES = (5, 50, 95)
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    q = np.percentile(values, QUANTILES)
+    return {"samples": len(values), "mean": float(values.mean()), "min": float(values.min()),
+            **{f"p{k}": float(v) for k, v in zip(QUANTILES, q, strict=True)}, "max": float(values.max())}
+
+
+def outcome_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome ``<measure>:<subject>`` (a product, a member or total) with its distribution."""
+    rows = []
+    for name, group in outcomes.groupby("outcome", sort=True):
+        measure, _, subject = str(name).partition(":")
+        rows.append({"outcome": name, "measure": measure, "subject": subject, **_stats(group["value"].to_numpy(float))})
+    return pd.DataFrame(rows)
+
+
+def wide_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes as one row per sample and one column per outcome (for scenario discovery)."""
+    wide = outcomes.pivot(index="sample", columns="outcome", values="value").sort_index()
+    wide.columns.name = None
+    return wide
+
+
+def period_quantiles(table: pd.DataFrame, value: str, by: Sequence[str], how: str = "sum") -> pd.DataFrame:
+    """p5/p50/p95 over samples of ``value`` per period and ``by`` (e.g. product), after aggregating the
+    other keys (regions) within each sample with ``how`` (``sum`` for quantities, ``max``/``mean`` for prices)."""
+    keys = ["sample", "period", *by]
+    per_sample = table.groupby(keys, sort=True)[value].agg(how).reset_index()
+    grouped = per_sample.groupby(["period", *by], sort=True)[value]
+    out = grouped.quantile([q / 100 for q in QUANTILES]).unstack()
+    out.columns = [f"p{q}" for q in QUANTILES]
+    return out.reset_index()
