@@ -7,6 +7,7 @@ Built with numpy broadcasting from the scenario's transport entries and trade po
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -33,36 +34,42 @@ def _mask(sc: Scenario, product, origin, destination) -> np.ndarray:
     return k[:, None, None] & o[None, :, None] & d[None, None, :]
 
 
+def _indices(names: list, index: dict[str, int]) -> np.ndarray:
+    """Position of each name in ``index``, -1 for a selector (a list, ``"*"``, a bloc)."""
+    try:
+        return np.fromiter(map(index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
+    except TypeError:  # a list selector is unhashable
+        return np.array([index.get(n, -1) if isinstance(n, str) else -1 for n in names], dtype=np.int64)
+
+
 def _transport(sc: Scenario, cost: np.ndarray) -> None:
     """Apply transport entries in file order. Entries naming one product, origin and destination
-    (the common case, thousands of them) are applied in vectorised batches; selector entries
-    (``"*"``, blocs, lists) through masks."""
+    (the common case, thousands of them) are applied in vectorised runs; selector entries
+    (``"*"``, blocs, lists) through masks, between the runs, so later entries still override
+    earlier ones. Fields are read from each entry's ``vars()`` (pydantic keeps them there):
+    3x faster than attribute access on 25,000 entries (decision 0011)."""
     kix = {k: i for i, k in enumerate(sc.product_ids)}
-    rix = {r: i for i, r in enumerate(sc.region_ids)}
+    rix = {r: i for i, r in enumerate(sc.region_ids) if r not in sc.blocs}
+    fields = [vars(t) for t in sc.transport]
+    if not fields:
+        return
+    k, o, d = (_indices([f[name] for f in fields], ix) for name, ix in
+               (("product", kix), ("origin", rix), ("destination", rix)))
+    value = np.fromiter((f["cost"] for f in fields), dtype=float, count=len(fields))
+    nr = cost.shape[1]
     flat = cost.reshape(-1)
-    nr = len(rix)
-    batch_idx: list[int] = []
-    batch_val: list[float] = []
-
-    def flush() -> None:
-        if batch_idx:
-            idx = np.asarray(batch_idx[::-1], dtype=np.int64)
-            val = np.asarray(batch_val[::-1])
-            uniq, first = np.unique(idx, return_index=True)  # first in reversed order = last in file
-            flat[uniq] = val[first]
-            batch_idx.clear(), batch_val.clear()
-
-    for t in sc.transport:
-        k, o, d = (kix.get(t.product) if isinstance(t.product, str) else None,
-                   rix.get(t.origin) if isinstance(t.origin, str) and t.origin not in sc.blocs else None,
-                   rix.get(t.destination) if isinstance(t.destination, str) and t.destination not in sc.blocs else None)
-        if k is not None and o is not None and d is not None:
-            batch_idx.append((k * nr + o) * nr + d)
-            batch_val.append(t.cost)
-        else:
-            flush()
+    simple = (k >= 0) & (o >= 0) & (d >= 0)
+    idx = (k * nr + o) * nr + d
+    start = 0
+    for stop in [*np.flatnonzero(~simple).tolist(), len(fields)]:
+        if stop > start:  # a run of simple entries: the last one per arc wins
+            run_idx, run_val = idx[start:stop][::-1], value[start:stop][::-1]
+            uniq, first = np.unique(run_idx, return_index=True)
+            flat[uniq] = run_val[first]
+        if stop < len(fields):
+            t = sc.transport[stop]
             cost[_mask(sc, t.product, t.origin, t.destination)] = t.cost
-    flush()
+        start = stop + 1
 
 
 def arc_charges(sc: Scenario) -> ArcCharges:

@@ -19,6 +19,13 @@ carries a flow with zero arbitrage margin) gets the diagonal ``ELIMINATED_FLOOR`
 the reduced matrix keeps one pattern and one fill-reducing ordering, computed once
 (:mod:`critmin.engine.schur`). A tiny Levenberg-Marquardt term
 (<= min(1e-8, ||Phi||)) on the kept diagonal handles non-unique prices or flows.
+
+Active-set finish: once the set of variables at their bounds (by the min-map rule
+``y - l <= F``) is the same at two consecutive iterates, the equations of that active set are
+solved in one Newton step (for an affine F and the right set, that step lands on the solution)
+and the step is kept only if it shrinks ||Phi|| (the FB merit) at least by half; otherwise the
+FB step is taken. While the set stays the same, its factorisation is reused. Measured on the
+60 x 40 benchmark market: 21 -> 18 Newton iterations (decision 0011).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ class MCPSolution:
     seconds: float
     gradient_steps: int
     message: str
+    active_set_steps: int = 0
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -83,6 +91,16 @@ def _fb(a: np.ndarray, b: np.ndarray, mu: float = 0.0) -> tuple[np.ndarray, np.n
     da[zero] = _C0
     db[zero] = _C0
     return phi, da, db
+
+
+def box_minmap(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The min-map residual ``mid(y - l, F, y - u)`` and the active set: 1 where ``y`` is held
+    at its lower bound (``y - l <= F``), 2 at its upper bound (``y - u >= F``), 0 where ``F = 0``."""
+    a, b = y - lo, y - up
+    at_lo, at_up = a <= f, b >= f
+    phi = np.where(at_lo, a, np.where(at_up, b, f))
+    return phi, at_lo.astype(np.int8) + 2 * (at_up & ~at_lo).astype(np.int8)
 
 
 def box_phi(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray, mu: float = 0.0
@@ -125,6 +143,7 @@ class BoxMCP:
         self.n = c.size
         self._static: tuple[sp.csr_matrix, sp.csr_matrix, sp.csc_matrix] | None = None
         self._schur: StaticSchur | None = None
+        self._active: tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None = None
 
     def F(self, y: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
         f = self.M @ y + self.c
@@ -205,6 +224,28 @@ class BoxMCP:
             return None
         return d if np.all(np.isfinite(d)) else None
 
+    def _active_set_step(self, y, phi_m, active, psi, err, A):
+        """The Newton step on the min-map equations of ``active`` (held variables move to their
+        bound, the others solve F = 0), kept if it at least halves ||Phi||; None otherwise. The
+        factorisation is reused while the active set (and the constant Jacobian) stay the same."""
+        solve = None
+        if A is self.M and self._active is not None and np.array_equal(self._active[0], active):
+            solve = self._active[1]
+        if solve is None:
+            held = (active > 0).astype(float)
+            try:
+                solve = self.factor(held, 1.0 - held, A, min(1e-8, max(1e-15, err * err)))
+            except RuntimeError:  # SuperLU: exactly singular
+                return None
+            self._active = (active, solve) if A is self.M else None
+        d = solve(-phi_m)
+        if not np.all(np.isfinite(d)):
+            return None
+        y_new = y + d
+        phi_n, dx_n, df_n, jn_n, f_n = self.merit(y_new)
+        psi_n = 0.5 * _dot(phi_n, phi_n)
+        return (y_new, phi_n, dx_n, df_n, jn_n, f_n, psi_n) if psi_n <= 0.25 * psi else None
+
     def _line_search(self, y, d, psi, slope, t_min: float, sigma: float = 1e-4):
         """Armijo backtracking on psi = ||Phi||^2 / 2; None if no acceptable step >= t_min."""
         t = 1.0
@@ -222,16 +263,25 @@ class BoxMCP:
         y = y0.copy()
         phi, dx, df, jn, f = self.merit(y)
         psi = 0.5 * _dot(phi, phi)
-        grad_steps = 0
+        grad_steps = active_steps = 0
         message = "iteration limit"
+        previous = None  # the active set at the previous iterate
         for it in range(max_iter + 1):
             err = float(np.max(np.abs(phi))) if phi.size else 0.0
             if err <= tol:
-                return MCPSolution(y, True, it, err, time.perf_counter() - t0, grad_steps, "converged")
+                return MCPSolution(y, True, it, err, time.perf_counter() - t0, grad_steps, "converged", active_steps)
             if it == max_iter or not np.isfinite(err) or np.max(np.abs(y)) > 1e12:
                 message = "diverged" if (not np.isfinite(err) or np.max(np.abs(y)) > 1e12) else message
                 break
             A = self.jacobian(jn)
+            phi_m, active = box_minmap(y, f, self.lo, self.up)
+            stable = previous is not None and np.array_equal(active, previous)
+            previous = active
+            step = self._active_set_step(y, phi_m, active, psi, err, A) if stable else None
+            if step is not None:
+                active_steps += 1
+                y, phi, dx, df, jn, f, psi = step
+                continue
             # Jacobian smoothing (Kanzow & Pieper 1999): the Newton matrix uses the derivatives
             # of the smoothed FB function with mu = SMOOTHING * psi, which vanishes as psi -> 0
             # (so convergence stays quadratic); it halved the iterations on chain markets.
@@ -253,4 +303,4 @@ class BoxMCP:
                 break
             y, phi, dx, df, jn, f, psi = step
         err = float(np.max(np.abs(phi))) if phi.size else 0.0
-        return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message)
+        return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message, active_steps)

@@ -143,7 +143,7 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     ch = full.charges
     subset = arcgen.initial(full, ch) if arcgen.wanted(ch, full.mkt_region.size) else None
     state = warm_start.state if warm_start is not None else None
-    iterations = gradient_steps = rounds = 0
+    iterations = gradient_steps = active_steps = rounds = 0
     model = full
     while True:
         rounds += 1
@@ -152,6 +152,7 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
         sol = mcp.solve(_start(model, state), tol=SOLVER_TOL, max_iter=max_iter)
         iterations += sol.iterations
         gradient_steps += sol.gradient_steps
+        active_steps += sol.active_set_steps
         if not (sol.converged or sol.merit <= ACCEPT_TOL):
             raise SolverError(f"{sc.source}: no equilibrium found ({sol.message} after {sol.iterations} Newton "
                               f"iterations, merit {sol.merit:.3g})")
@@ -175,7 +176,7 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
         scenario=sc.name, status="optimal", **tables, welfare=welfare(model, solution, gov, rent),
         residual=cert.residual, tolerance=TOLERANCE, worst_condition=cert.worst,
         solver={"method": "semismooth Newton (Fischer-Burmeister), Schur complement on prices", "iterations": iterations,
-                "gradient_steps": gradient_steps, "arc_rounds": rounds, "merit": sol.merit, "variables": model.n,
+                "gradient_steps": gradient_steps, "active_set_steps": active_steps, "arc_rounds": rounds, "merit": sol.merit, "variables": model.n,
                 "seconds": time.perf_counter() - t0},
         state=_state(model, solution),
     )
