@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 #: Modules under critmin.commands that register commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world", "run", "history")
+COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world", "run", "history", "reserve")
 
 
 def register_all() -> None:
