@@ -37,6 +37,15 @@ from critmin.scenario.selectors import resolve
 FLOOR = 1e-7
 
 
+def _curves(entries: list, kix: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """(product index, intercept, slope, capacity or inf) of supply or processing entries, as arrays."""
+    k = np.array([kix[e.product] for e in entries], dtype=np.int64)
+    a = np.array([e.intercept for e in entries], dtype=float)
+    b = np.array([e.slope for e in entries], dtype=float)
+    cap = np.array([np.inf if e.capacity is None else e.capacity for e in entries], dtype=float)
+    return k, a, b, cap
+
+
 def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.ndarray]:
     """(P_k, Q_k) per product in scenario order; ``P``, ``Q`` are the scenario-wide scales (floors)."""
     kix = {k: i for i, k in enumerate(sc.product_ids)}
@@ -46,9 +55,14 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
     processed = {e.product for e in sc.processing}
     inputs = {p.id: p.inputs for p in sc.products}
     order = product_order(sc)  # inputs first
+    k, a, b, cap = _curves([*sc.supply, *sc.processing], kix)  # supply and processing curves
+    dk = np.array([kix[d.product] for d in sc.demand], dtype=np.int64)
+    fixed = np.array([d.fixed for d in sc.demand], dtype=bool)
+    d_qty = np.array([d.quantity if d.fixed else max(d.intercept, 0.0) / d.slope for d in sc.demand], dtype=float)
+    d_top = np.array([0.0 if d.fixed else d.intercept for d in sc.demand], dtype=float)
 
-    def raise_to(arr: np.ndarray, k: int, value: float) -> None:
-        arr[k] = max(arr[k], abs(value))
+    def raise_to(arr: np.ndarray, kk, value) -> None:
+        np.maximum.at(arr, kk, np.abs(value))
 
     def input_use() -> None:
         for pid in reversed(order):  # outputs first, so use propagates down a chain
@@ -56,39 +70,31 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
                 for i, c in inputs[pid].items():
                     raise_to(qty, kix[i], c * qty[kix[pid]])
 
-    for d in sc.demand:
-        raise_to(qty, kix[d.product], d.quantity if d.fixed else max(d.intercept, 0.0) / d.slope)
-    for e in [*sc.supply, *sc.processing]:
-        if e.capacity is not None:
-            raise_to(qty, kix[e.product], e.capacity)
+    raise_to(qty, dk, d_qty)
+    capped = np.isfinite(cap)
+    raise_to(qty, k[capped], cap[capped])
     for pol in sc.policies:
         if pol.kind == "export_quota":
-            for k in np.flatnonzero(resolve(pol.product, sc.product_ids, what="product")):
-                raise_to(qty, k, pol.quantity)
+            for kk in np.flatnonzero(resolve(pol.product, sc.product_ids, what="product")):
+                raise_to(qty, kk, pol.quantity)
         elif pol.kind == "stockpile":
             raise_to(qty, kix[pol.product], (pol.release or 0.0) + (pol.purchase or 0.0))
     input_use()
 
-    for e in [*sc.supply, *sc.processing]:
-        raise_to(prices, kix[e.product], e.intercept)
-    for d in sc.demand:
-        if not d.fixed:
-            raise_to(prices, kix[d.product], d.intercept)
+    raise_to(prices, k, a)
+    raise_to(prices, dk[~fixed], d_top[~fixed])
     for pol in sc.policies:
         if pol.kind == "price_floor":
-            for k in np.flatnonzero(resolve(pol.product, sc.product_ids, what="product")):
-                raise_to(prices, k, pol.price)
-    unpriced = prices == 0  # every curve of k through the origin (p = b q) and no floor
-    for e in [*sc.supply, *sc.processing]:
-        k = kix[e.product]
-        if unpriced[k]:
-            raise_to(prices, k, e.slope * min(qty[k], np.inf if e.capacity is None else e.capacity))
+            for kk in np.flatnonzero(resolve(pol.product, sc.product_ids, what="product")):
+                raise_to(prices, kk, pol.price)
+    unpriced = (prices == 0)[k]  # every curve of k through the origin (p = b q) and no floor
+    raise_to(prices, k[unpriced], b[unpriced] * np.minimum(qty[k[unpriced]], cap[unpriced]))
     for pid in order:
         if pid in processed and inputs[pid]:
             raise_to(prices, kix[pid], sum(c * prices[kix[i]] for i, c in inputs[pid].items()))
 
-    for e in [*sc.supply, *sc.processing]:
-        if e.capacity is None and e.slope > 0:
-            raise_to(qty, kix[e.product], prices[kix[e.product]] / e.slope)
+    open_ended = ~capped & (b > 0)
+    with np.errstate(divide="ignore"):
+        raise_to(qty, k[open_ended], prices[k[open_ended]] / b[open_ended])
     input_use()
     return np.maximum(prices, FLOOR * P), np.maximum(qty, FLOOR * Q)
