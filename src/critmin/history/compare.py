@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.errors import InputFileError
+from critmin.history.gap import gaps
 from critmin.history.experiments import VARIABLES, Outcome, load_experiments, run_market
+from critmin.history.chain import ChainMarket
 from critmin.history.markets import FOLDER, Market, load_markets, read_table
 
 KEY = ["episode", "variable", "region", "period"]
@@ -26,11 +28,12 @@ OBSERVED = Path(__file__).resolve().parent / "observed.csv"
 class History:
     """Everything the command shows: markets, outcomes, the compared rows and the rows left out."""
 
-    markets: list[Market]
+    markets: list[Market | ChainMarket]
     outcomes: list[Outcome]
     experiments: pd.DataFrame
     table: pd.DataFrame        # compared rows
     not_compared: pd.DataFrame  # observed rows with the reason they are not compared
+    gaps: pd.DataFrame         # price rows outside China: the demand elasticity that would reproduce them
 
     @property
     def max_residual(self) -> float:
@@ -83,6 +86,9 @@ def build(observed_path: Path = OBSERVED, folder: Path = FOLDER) -> History:
         if runs[0] is None:
             raise InputFileError(folder / "comparisons.csv", "no such market/experiment",
                                  field="market/experiment", value=f"{row['market']}/{row['experiment']}")
+        if row["model_variable"] not in runs[0]:
+            raise InputFileError(folder / "comparisons.csv", f"market {row['market']} has no such variable",
+                                 field="model_variable", value=row["model_variable"])
         values = [r[row["model_variable"]] for r in runs]
         sized = experiments[(experiments.market == row["market"]) & (experiments.experiment == row["experiment"])]
         is_input = (sized.sized_from == " / ".join(row[k] for k in ("episode", "variable", "period"))).any()
@@ -93,4 +99,5 @@ def build(observed_path: Path = OBSERVED, folder: Path = FOLDER) -> History:
                         "explanation": row["explanation"]})
     table = pd.DataFrame.from_records(records)
     left = rows[rows.market == ""][KEY + ["observed", "explanation"]].rename(columns={"explanation": "reason"})
-    return History(markets, outcomes, experiments, table, left.reset_index(drop=True))
+    return History(markets, outcomes, experiments, table, left.reset_index(drop=True),
+                   gaps(markets, experiments, table, outcomes, folder))

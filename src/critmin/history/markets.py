@@ -7,18 +7,21 @@ China's exports, split by ``forge_share_outside_china``), the observed price out
 in China, that price less freight (China exports). Curves are the world model's linear curves
 (:mod:`critmin.world.calibrate`) with the short-run elasticities of ``elasticities.csv``.
 Markets with ``calibration = index`` (dysprosium) have index quantities, as in
-``scenarios/china-controls-2025.yaml``. See docs/decisions/0041-history-episode-markets.md.
+``scenarios/china-controls-2025.yaml``; ``calibration = chain`` (antimony) builds a two-stage ore ->
+refined market (:mod:`critmin.history.chain`). See docs/decisions/0041-history-episode-markets.md
+and 0070-history-two-stage-antimony.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from critmin.errors import InputFileError
+from critmin.history.chain import ChainMarket, build_chain
 from critmin.world.calibrate import BOUNDS, demand_curve, supply_curve
 
 FOLDER = Path(__file__).parent
@@ -33,6 +36,11 @@ REVERSE_MARKUP = 2.0
 @dataclass(frozen=True)
 class Market:
     """A calibrated episode market: observed point, elasticity rows and where each number comes from."""
+
+    regions: ClassVar[tuple[str, ...]] = REGIONS
+    product: ClassVar[str] = PRODUCT
+    #: region whose price is the observed "price outside China" (an importer).
+    outside: ClassVar[str] = "FORGE"
 
     id: str
     episode: str
@@ -53,10 +61,20 @@ class Market:
         """Observed prices: importers pay the observed price, China that price less freight."""
         return {"CHN": self.price - self.freight, "FORGE": self.price, "ROW": self.price}
 
-    def scenario(self, bound: str = "value", policies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """The engine scenario (issue 3 contract) with elasticities at ``bound`` (value, elastic, inelastic)."""
+    def point(self) -> dict[str, dict[tuple[str, str], float]]:
+        """The observed point as (region, product) -> value, for the baseline check."""
+        return {"prices": {(r, PRODUCT): p for r, p in self.prices().items()},
+                "supply": {(r, PRODUCT): self.supply.get(r, 0.0) for r in REGIONS},
+                "processing": {},
+                "demand": {(r, PRODUCT): self.demand[r] for r in REGIONS}}
+
+    def scenario(self, bound: str = "value", policies: list[dict[str, Any]] | None = None,
+                 demand_elasticity: float | None = None) -> dict[str, Any]:
+        """The engine scenario (issue 3 contract) with elasticities at ``bound`` (value, elastic, inelastic);
+        ``demand_elasticity`` overrides the demand side (used for the elasticity-gap diagnostic)."""
         s_col, d_col = BOUNDS[bound]
-        e_s, e_d = self.elasticities["supply"][s_col], self.elasticities["demand"][d_col]
+        e_s = self.elasticities["supply"][s_col]
+        e_d = self.elasticities["demand"][d_col] if demand_elasticity is None else demand_elasticity
         prices = self.prices()
         supply = []
         for region in REGIONS:
@@ -132,7 +150,7 @@ def _regions_of(iso3: pd.Series, forge: set[str]) -> pd.Series:
     return iso3.map(lambda c: "CHN" if c == "CHN" else ("FORGE" if c in forge else "ROW"))
 
 
-def build_market(spec: pd.Series, folder: Path = FOLDER) -> Market:
+def build_market(spec: pd.Series, folder: Path = FOLDER) -> Market | ChainMarket:
     """Calibrate one market of ``markets.csv`` from the embedded dataset and ``inputs.csv``."""
     from critmin.data import load
     from critmin.world.parameters import load_parameters, parameter
@@ -140,6 +158,9 @@ def build_market(spec: pd.Series, folder: Path = FOLDER) -> Market:
     params = load_parameters()
     market, year = spec["market"], int(spec["year"])
     inputs = _inputs(market, folder)
+    if spec["calibration"] == "chain":
+        el = _elasticities(params, spec["elasticity_mineral"], spec["elasticity_product"])
+        return build_chain(spec, inputs, _need, params, el, folder)
     freight_share = parameter(params, "trade_costs", "freight_share_refined_products")
     sources: list[tuple[str, str]] = [("freight, share of value", "trade_costs.csv freight_share_refined_products")]
     share_forge, src = _need(inputs, "forge_share_outside_china", market, folder)
@@ -197,14 +218,14 @@ def build_market(spec: pd.Series, folder: Path = FOLDER) -> Market:
                   sources=tuple(sources))
 
 
-def load_markets(folder: Path = FOLDER) -> list[Market]:
+def load_markets(folder: Path = FOLDER) -> list[Market | ChainMarket]:
     """Every market of ``markets.csv``, calibrated, in file order."""
     frame = read_table("markets.csv", ("market", "episode", "mineral", "stage", "year", "elasticity_mineral",
                                        "elasticity_product", "price_product", "quantity_unit", "calibration",
-                                       "description"), folder)
+                                       "hs6", "description"), folder)
     for i, row in frame.iterrows():
-        if row["calibration"] not in ("dataset", "index"):
-            raise InputFileError(folder / "markets.csv", f"row {i + 2}: calibration must be dataset or index",
+        if row["calibration"] not in ("dataset", "index", "chain"):
+            raise InputFileError(folder / "markets.csv", f"row {i + 2}: calibration must be dataset, index or chain",
                                  field="calibration", value=row["calibration"])
         number(folder / "markets.csv", i, "year", row["year"])
     return [build_market(row, folder) for _, row in frame.iterrows()]
