@@ -15,15 +15,16 @@ from critmin.ensemble.run import chunks
 from critmin.ensemble.store import EnsembleFolderError
 from critmin.ensemble.uncertainty import draw
 
-HASHED = ("samples.parquet", "outcomes.parquet", "prices.parquet", "shortfall.parquet", "summary.csv", "manifest.json")
+HASHED = ("samples.parquet", "outcomes.parquet", "prices.parquet", "shortfall.parquet", "summary.csv",
+          "summary_regions.csv", "discovery_box.csv", "discovery_scores.csv", "manifest.json")
 
 
 def digests(folder):
     return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in HASHED}
 
 
-def run(exp, folder, **kw):
-    return run_ensemble(exp, folder, scenario="linear", scenario_sha256="0" * 64, **kw)
+def run(exp, folder, html=False, **kw):
+    return run_ensemble(exp, folder, scenario="linear", scenario_sha256="0" * 64, html=html, **kw)
 
 
 class Stop(Exception):
@@ -56,6 +57,7 @@ def test_summary_quantiles_are_numpys(tmp_path):
     assert on_disk["p95"] == pytest.approx(np.percentile(v, 95), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_serial_and_process_pool_write_the_same_bytes(tmp_path):
     exp = experiment()
     run(exp, tmp_path / "serial", chunk_size=24)
@@ -113,3 +115,20 @@ def test_latin_hypercube_puts_one_sample_in_each_stratum(tmp_path):
     res = run(experiment(samples=10, design="lhs"), tmp_path / "e")
     u = (res.tables["samples"]["demand slope"].to_numpy() - 0.5) / 1.0  # uniform(0.5, 1.5) back to [0, 1)
     assert sorted(np.floor(u * 10).astype(int)) == list(range(10))
+
+
+def test_report_and_discovery_of_the_worst_shortfalls(tmp_path):
+    """Shortfall rises with the disruption probability (more disrupted periods), so it must score first; the
+    default outcome is the shortfall with the widest spread (total and x tie here: sorted name first)."""
+    exp = experiment(samples=200)
+    res = run(exp, tmp_path / "a", html=True)
+    found = res.discovery
+    assert found is not None and found.outcome == "shortfall_t:total" and found.worst == 20
+    assert found.scores.iloc[0]["input"] == "disruption probability" and found.scores.iloc[0]["p_value"] < 0.01
+    assert res.manifest["discovery"]["coverage"] == found.box.coverage
+    text = (tmp_path / "a" / "report.html").read_text()
+    for part in ("fig-fan-prices", "fig-fan-shortfall", "fig-prim", "fig-scores", "default_rng([7, i])", "serial x1 (200 samples)"):
+        assert part in text
+    run(exp, tmp_path / "b", html=True)
+    assert (tmp_path / "a" / "report.html").read_bytes() == (tmp_path / "b" / "report.html").read_bytes()
+    assert len(res.region_summary) == 2 and set(res.region_summary["measure"]) == {"shortfall_t", "price_max"}

@@ -130,10 +130,13 @@ def _paste(values: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray,
 
 
 def worst_flags(values: pd.Series, share: float = 0.1, higher_is_worse: bool = True) -> np.ndarray:
-    """The samples in the worst ``share`` of an outcome (ties at the cut are included)."""
+    """The samples in the worst ``share`` of an outcome (ties at the cut are included unless that takes every sample)."""
     v = values.to_numpy(dtype=float)
-    cut = np.quantile(v, 1 - share) if higher_is_worse else np.quantile(v, share)
-    return v >= cut if higher_is_worse else v <= cut
+    if not higher_is_worse:
+        v = -v
+    cut = np.quantile(v, 1 - share)
+    flags = v >= cut
+    return v > cut if flags.all() else flags  # a cut at the minimum (ties) would flag every sample
 
 
 def feature_scores(x: pd.DataFrame, worst: np.ndarray) -> pd.DataFrame:
@@ -146,3 +149,41 @@ def feature_scores(x: pd.DataFrame, worst: np.ndarray) -> pd.DataFrame:
         rows.append({"input": name, "ks": float(res.statistic), "p_value": float(res.pvalue),
                      "median_worst": float(np.median(col[y])), "median_rest": float(np.median(col[~y]))})
     return pd.DataFrame(rows).sort_values(["ks", "input"], ascending=[False, True], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Which inputs drive the worst ``share`` of ``outcome``: the PRIM box and the KS scores."""
+
+    outcome: str
+    share: float
+    worst: int
+    box: Box
+    scores: pd.DataFrame
+
+
+def default_outcome(wide: pd.DataFrame) -> str | None:
+    """The outcome to explain by default: the shortfall (else any outcome) with the largest spread relative to its median."""
+    spread = (wide.quantile(0.95) - wide.quantile(0.05)) / wide.median().abs().clip(lower=1e-12)
+    spread = spread[spread > 0]
+    if spread.empty:
+        return None
+    shortfalls = spread[[c.startswith("shortfall_t:") for c in spread.index]]
+    pick = shortfalls if len(shortfalls) else spread
+    return str(pick.sort_values(ascending=False, kind="stable").index[0])
+
+
+def discover(inputs: pd.DataFrame, wide: pd.DataFrame, outcome: str, share: float = 0.1) -> Discovery:
+    """PRIM and KS scores of the samples in the worst ``share`` (highest values) of ``outcome``, over the varying inputs."""
+    if outcome not in wide.columns:
+        from critmin.errors import UnknownChoiceError
+
+        raise UnknownChoiceError("outcome", outcome, wide.columns)
+    varying = inputs.loc[:, inputs.nunique() > 1]
+    if varying.empty:
+        raise DataError("scenario discovery needs at least one uncertainty that varies across samples")
+    worst = worst_flags(wide[outcome], share)
+    if worst.all() or not worst.any():
+        raise DataError(f"outcome {outcome!r} does not vary across samples; nothing to discover")
+    x = varying.loc[wide.index]
+    return Discovery(outcome, share, int(worst.sum()), prim(x, worst), feature_scores(x, worst))

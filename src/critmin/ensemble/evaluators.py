@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 
 from critmin.ensemble.experiment import Experiment, run_chunk
 from critmin.errors import CritminError
 
-Chunk = tuple[tuple[int, ...], dict[str, pd.DataFrame]]
+Chunk = tuple[tuple[int, ...], dict[str, pa.Table]]
 #: Environment variables that pin numerical libraries to one thread in worker processes.
 SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from critmin.ensemble.uncertainty import Uncertainty, draw, unit_design
 from critmin.errors import SolverError
@@ -55,8 +56,9 @@ class Experiment:
         return cls(model, simulate, tuple(uncertainties), seed, samples, tolerance, design, lhs)
 
 
-def run_sample(exp: Experiment, sample: int) -> dict[str, pd.DataFrame]:
-    """One sample's tables: its draws and residual (``samples``), its scalar ``outcomes`` and the trajectory tables."""
+def run_sample(exp: Experiment, sample: int) -> dict[str, pa.Table]:
+    """One sample's tables: its draws and residual (``samples``), its scalar ``outcomes`` and the trajectory's
+    non-empty tables, each with a leading ``sample`` column."""
     values, rng = draw(exp.uncertainties, exp.seed, sample, exp.lhs)
     traj = exp.simulate(exp.model, values, rng)
     residual = float(traj.residual)
@@ -64,18 +66,25 @@ def run_sample(exp: Experiment, sample: int) -> dict[str, pd.DataFrame]:
         raise SolverError(f"sample {sample} (seed {exp.seed}): certificate residual {residual:.3g} > tolerance {exp.tolerance:g}")
     row = {"sample": sample, **{u.name: values[u.target] for u in exp.uncertainties}, "residual": residual}
     names = sorted(traj.outcomes)
-    out = {SAMPLES: pd.DataFrame([row]),
-           OUTCOMES: pd.DataFrame({"sample": np.full(len(names), sample, dtype=np.int64), "outcome": names,
-                                   "value": np.array([traj.outcomes[n] for n in names], dtype=float)})}
-    for name, table in traj.tables.items():
+    out = {SAMPLES: pa.Table.from_pylist([row]),
+           OUTCOMES: pa.table({"sample": pa.array([sample] * len(names), pa.int64()), "outcome": names,
+                               "value": pa.array([float(traj.outcomes[n]) for n in names], pa.float64())})}
+    for name, frame in traj.tables.items():
         if name in out:
             raise ValueError(f"trajectory table name {name!r} is reserved by the ensemble")
-        out[name] = table.reset_index(drop=True).assign(sample=np.int64(sample))[["sample", *table.columns]]
+        if len(frame):  # an empty table adds no rows; dropping it keeps the schema independent of chunking
+            table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+            out[name] = table.add_column(0, "sample", pa.array(np.full(len(frame), sample, dtype=np.int64)))
     return out
 
 
-def run_chunk(exp: Experiment, ids: Sequence[int]) -> tuple[tuple[int, ...], dict[str, pd.DataFrame]]:
+def concat(pieces: Sequence[pa.Table]) -> pa.Table:
+    """Tables of consecutive samples, in order; columns in order of first appearance, types promoted (null -> any)."""
+    return pa.concat_tables(pieces, promote_options="permissive").combine_chunks()
+
+
+def run_chunk(exp: Experiment, ids: Sequence[int]) -> tuple[tuple[int, ...], dict[str, pa.Table]]:
     """Samples ``ids`` (ascending) as one set of tables, concatenated in sample order."""
     parts = [run_sample(exp, i) for i in ids]
     names = list(dict.fromkeys(n for p in parts for n in p))
-    return tuple(ids), {n: pd.concat([p[n] for p in parts if n in p], ignore_index=True) for n in names}
+    return tuple(ids), {n: concat([p[n] for p in parts if n in p]) for n in names}

@@ -19,19 +19,29 @@ import numpy as np
 import pandas as pd
 
 from critmin.ensemble import store
+from critmin.ensemble.discovery import Discovery, default_outcome, discover
 from critmin.ensemble.evaluators import SerialEvaluator
 from critmin.ensemble.experiment import OUTCOMES, SAMPLES, Experiment
-from critmin.ensemble.summary import outcome_summary
-from critmin.errors import SolverError
+from critmin.ensemble.summary import outcome_summary, region_summary, wide_outcomes
+from critmin.errors import DataError, SolverError, UnknownChoiceError
+from critmin.reports import ensemble as report
+
+#: Files written beside the tables: per-region summary, PRIM box, feature scores, the report (not hashed: it names
+#: the executors of each session).
+REGIONS, BOX, SCORES, REPORT = "summary_regions.csv", "discovery_box.csv", "discovery_scores.csv", "report.html"
 
 
 @dataclass(frozen=True)
 class EnsembleResult:
-    """A finished ensemble: its folder, tables (``samples``, ``outcomes`` and the trajectory tables), summary and manifest."""
+    """A finished ensemble: its folder, tables (``samples``, ``outcomes`` and the trajectory tables), the outcome and
+    per-region summaries, scenario discovery (None with the reason in ``discovery_note``), manifest and run log."""
 
     folder: Path
     tables: dict[str, pd.DataFrame]
     summary: pd.DataFrame
+    region_summary: pd.DataFrame
+    discovery: Discovery | None
+    discovery_note: str
     manifest: dict[str, Any]
     sessions: list[dict[str, Any]]
 
@@ -71,7 +81,8 @@ def identity(exp: Experiment, scenario: str, scenario_sha256: str) -> dict[str, 
 
 def run_ensemble(exp: Experiment, out: Path, *, scenario: str, scenario_sha256: str, evaluator: Any = None,
                  fresh: bool = False, chunk_size: int | None = None,
-                 on_chunk: Callable[[int, int], None] | None = None) -> EnsembleResult:
+                 on_chunk: Callable[[int, int], None] | None = None, worst: str | None = None,
+                 share: float = 0.1, html: bool = True) -> EnsembleResult:
     """Run (or resume) ``exp`` into ``out``; ``on_chunk(samples_done, samples_total)`` is called after each part is written."""
     evaluator = evaluator or SerialEvaluator()
     ident = identity(exp, scenario, scenario_sha256)
@@ -91,27 +102,61 @@ def run_ensemble(exp: Experiment, out: Path, *, scenario: str, scenario_sha256: 
         store.log_session(out, {"executor": evaluator.name, "workers": evaluator.workers, "resumed_with": len(done),
                                 "samples_run": finished - len(done), "wall_s": round(time.perf_counter() - started, 3),
                                 "complete": finished == exp.samples})
-    return finish(exp, out, ident)
+    return finish(exp, out, ident, worst, share, html)
 
 
-def finish(exp: Experiment, out: Path, ident: dict[str, Any]) -> EnsembleResult:
-    """Consolidate the parts, check every residual, write tables, ``summary.csv`` and the manifest."""
+def finish(exp: Experiment, out: Path, ident: dict[str, Any], worst: str | None = None, share: float = 0.1,
+           html: bool = True) -> EnsembleResult:
+    """Consolidate the parts, check every residual, write the tables, summaries, scenario discovery of the worst
+    ``share`` of outcome ``worst`` (default: :func:`default_outcome`), the manifest and (``html``) ``report.html``."""
     merged = store.consolidate(out, exp.samples)
     residual = np.asarray(merged[SAMPLES].column("residual"))
     if not (residual <= exp.tolerance).all():
-        worst = int(np.argmax(residual))
-        raise SolverError(f"{out}: sample {worst} has certificate residual {residual[worst]:.3g} > tolerance {exp.tolerance:g}")
+        bad = int(np.argmax(residual))
+        raise SolverError(f"{out}: sample {bad} has certificate residual {residual[bad]:.3g} > tolerance {exp.tolerance:g}")
     files = []
     for name, table in merged.items():
         store.write_table(table, out / f"{name}.parquet")
         files.append(f"{name}.parquet")
     tables = {name: table.to_pandas() for name, table in merged.items()}
-    summary = outcome_summary(tables[OUTCOMES]) if len(tables[OUTCOMES]) else pd.DataFrame()
-    store.write_csv(summary, out / store.SUMMARY)
-    files.append(store.SUMMARY)
-    manifest = store.finish(out, ident, files, {"max_residual": float(residual.max(initial=0.0)),
-                                                "tables": {n: int(t.num_rows) for n, t in merged.items()}})
-    return EnsembleResult(out, tables, summary, manifest, sessions(out))
+    outcomes = tables.get(OUTCOMES, pd.DataFrame(columns=["sample", "outcome", "value"]))
+    summary, regions = outcome_summary(outcomes), region_summary(tables)
+    found, note = _discover(tables, outcomes, worst, share)
+    written = {store.SUMMARY: summary, REGIONS: regions}
+    if found is not None:
+        written |= {BOX: found.box.limits, SCORES: found.scores}
+    for name, frame in written.items():
+        store.write_csv(frame, out / name)
+        files.append(name)
+    facts = {"max_residual": float(residual.max(initial=0.0)), "tables": {n: int(t.num_rows) for n, t in merged.items()},
+             "discovery": None if found is None else {"outcome": found.outcome, "share": share, "worst_samples": found.worst,
+                                                      "coverage": found.box.coverage, "density": found.box.density}}
+    manifest = store.finish(out, ident, files, facts)
+    result = EnsembleResult(out, tables, summary, regions, found, note, manifest, sessions(out))
+    if html:
+        store.write_text(out / REPORT, report.render(result, regions, found, note))
+    return result
+
+
+def _discover(tables: dict[str, pd.DataFrame], outcomes: pd.DataFrame, worst: str | None,
+              share: float) -> tuple[Discovery | None, str]:
+    """Scenario discovery when it is possible, else None and why (an explicitly asked outcome must exist)."""
+    if not len(outcomes):
+        return None, "No scalar outcomes: nothing to explain."
+    wide = wide_outcomes(outcomes)
+    inputs = tables[SAMPLES].set_index("sample").drop(columns=["residual"])
+    if worst is None:
+        worst = default_outcome(wide)
+        if worst is None:
+            return None, "No outcome varies across the samples: nothing to explain."
+    elif worst not in wide.columns:
+        raise UnknownChoiceError("outcome (--worst)", worst, wide.columns)
+    if not (inputs.nunique() > 1).any():
+        return None, "No uncertainty varies across the samples (declare uncertainties: in the scenario)."
+    try:
+        return discover(inputs, wide, worst, share), ""
+    except DataError as err:
+        return None, str(err)
 
 
 def sessions(out: Path) -> list[dict[str, Any]]:

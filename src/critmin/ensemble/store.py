@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from critmin.ensemble.experiment import concat
 from critmin.errors import CritminError, DataError
 from critmin.results.manifest import canonical_json, file_sha256
 
@@ -84,7 +85,7 @@ def clear(out: Path) -> None:
     manifest = out / MANIFEST
     if manifest.is_file():
         files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-        for name in [*files, LOG]:
+        for name in [*files, LOG, "report.html"]:
             (out / name).unlink(missing_ok=True)
         manifest.unlink()
 
@@ -108,14 +109,14 @@ def done_ids(out: Path) -> set[int]:
     return ids
 
 
-def write_part(out: Path, ids: Iterable[int], tables: dict[str, pd.DataFrame]) -> Path:
+def write_part(out: Path, ids: Iterable[int], tables: dict[str, pa.Table]) -> Path:
     """Write one finished chunk as ``parts/part-<first>-<last>/`` (temporary folder, then rename)."""
     ids = sorted(ids)
     final = out / PARTS / f"part-{ids[0]:0{WIDTH}d}-{ids[-1]:0{WIDTH}d}"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out / PARTS))
     try:
-        for name, frame in tables.items():
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp / f"{name}.parquet", compression="zstd")
+        for name, table in tables.items():
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
         os.replace(tmp, final)
     finally:
         if tmp.exists():
@@ -137,9 +138,8 @@ def consolidate(out: Path, samples: int) -> dict[str, pa.Table]:
     names = sorted({f.stem for _, p in found for f in p.glob("*.parquet")})
     merged = {}
     for name in names:
-        pieces = [pq.read_table(p / f"{name}.parquet").replace_schema_metadata(None)
-                  for _, p in found if (p / f"{name}.parquet").is_file()]
-        merged[name] = pa.concat_tables(pieces, promote_options="permissive").combine_chunks()
+        merged[name] = concat([pq.read_table(p / f"{name}.parquet").replace_schema_metadata(None)
+                               for _, p in found if (p / f"{name}.parquet").is_file()])
     return merged
 
 
@@ -147,6 +147,12 @@ def write_table(table: pa.Table, path: Path) -> None:
     """One Parquet file whose bytes depend only on the rows (no timestamps, no pandas metadata; atomic)."""
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table.replace_schema_metadata(None), tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
