@@ -71,26 +71,40 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b))
 
 
-def _fb(a: np.ndarray, b: np.ndarray, mu: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fb_phi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fischer-Burmeister phi(a, b) = a + b - sqrt(a^2 + b^2), computed without cancellation
-    (a + b - r = 2ab / (a + b + r) when a + b > 0), and the partial derivatives of its smoothed
-    version a + b - sqrt(a^2 + b^2 + 2 mu) (mu = 0: of phi itself)."""
+    (a + b - r = 2ab / (a + b + r) when a + b > 0)."""
     r = np.hypot(a, b)
     s = a + b
-    rm = np.sqrt(r * r + 2.0 * mu) if mu > 0 else r
     with np.errstate(invalid="ignore", divide="ignore", under="ignore", over="ignore"):
         phi = np.where(s > 0, 2.0 * a * b / (s + r), s - r)
+    phi[r == 0] = 0.0
+    return phi
+
+
+def _fb_parts(a: np.ndarray, b: np.ndarray, rm: np.ndarray, mu: float) -> tuple[np.ndarray, np.ndarray]:
+    """Partial derivatives of a + b - sqrt(a^2 + b^2 + 2 mu) given ``rm`` = that square root."""
+    with np.errstate(invalid="ignore", divide="ignore", under="ignore", over="ignore"):
         # in units of rm, so that tiny a, b (1e-200) do not underflow to 0/0
         inv = 1.0 / rm
         ca, cb = a * inv, b * inv
         cm = 2.0 * mu * inv * inv if mu > 0 else 0.0
         da = np.where(a > 0, (cb * cb + cm) / (1.0 + ca), 1.0 - ca)
         db = np.where(b > 0, (ca * ca + cm) / (1.0 + cb), 1.0 - cb)
-    phi[r == 0] = 0.0
     zero = rm < 1e-150  # (0, 0) or so close that 1 / rm overflows: use the generalised derivative at (0, 0)
     da[zero] = _C0
     db[zero] = _C0
-    return phi, da, db
+    return da, db
+
+
+def _fb_grad(a: np.ndarray, b: np.ndarray, mu: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Partial derivatives of phi (da, db) and of its smoothed version (Jacobian smoothing,
+    ``mu > 0``), sharing one hypot."""
+    r = np.hypot(a, b)
+    da, db = _fb_parts(a, b, r, 0.0)
+    if mu <= 0:
+        return da, db, da, db
+    return (da, db, *_fb_parts(a, b, np.sqrt(r * r + 2.0 * mu), mu))
 
 
 def box_minmap(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray
@@ -103,27 +117,55 @@ def box_minmap(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray
     return phi, at_lo.astype(np.int8) + 2 * (at_up & ~at_lo).astype(np.int8)
 
 
-def box_phi(y: np.ndarray, f: np.ndarray, lo: np.ndarray, up: np.ndarray, mu: float = 0.0
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Phi and its diagonal derivative parts, dPhi = Dx * dy + DF * dF (Dx, DF >= 0); with
-    ``mu > 0`` the derivative parts are those of the smoothed function (Jacobian smoothing)."""
-    phi, dx, df = np.empty_like(y), np.empty_like(y), np.empty_like(y)
-    hl, hu = np.isfinite(lo), np.isfinite(up)
-    m = hl & ~hu
-    if m.any():
-        phi[m], dx[m], df[m] = _fb(y[m] - lo[m], f[m], mu)
-    m = ~hl & ~hu
-    phi[m], dx[m], df[m] = f[m], 0.0, 1.0
-    m = ~hl & hu
-    if m.any():
-        p, a, b = _fb(up[m] - y[m], -f[m], mu)
-        phi[m], dx[m], df[m] = -p, a, b
-    m = hl & hu
-    if m.any():
-        p1, a1, b1 = _fb(up[m] - y[m], -f[m], mu)
-        p2, a2, b2 = _fb(y[m] - lo[m], -p1, mu)
-        phi[m], dx[m], df[m] = p2, a2 + b2 * a1, b2 * b1
-    return phi, dx, df
+class Box:
+    """The bounds ``[lo, up]`` and the FB residual Phi and its derivative parts on them.
+
+    Most variables have only a lower bound: Phi is computed for all of them at once on the whole
+    vector, then overwritten for the few free, upper-bounded and two-sided ones (Billups'
+    composition), whose indices are found once here.
+    """
+
+    def __init__(self, lo: np.ndarray, up: np.ndarray):
+        self.lo, self.up = lo, up
+        hl, hu = np.isfinite(lo), np.isfinite(up)
+        self.free = np.flatnonzero(~hl & ~hu)
+        self.upper = np.flatnonzero(~hl & hu)
+        self.both = np.flatnonzero(hl & hu)
+
+    def phi(self, y: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Phi(y) for F(y) = ``f``."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            phi = _fb_phi(y - self.lo, f)  # the free and upper-bounded entries are overwritten
+        i = self.free
+        phi[i] = f[i]
+        i = self.upper
+        if i.size:
+            phi[i] = -_fb_phi(self.up[i] - y[i], -f[i])
+        i = self.both
+        if i.size:
+            phi[i] = _fb_phi(y[i] - self.lo[i], -_fb_phi(self.up[i] - y[i], -f[i]))
+        return phi
+
+    def derivatives(self, y: np.ndarray, f: np.ndarray, mu: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Diagonal derivative parts of Phi, dPhi = Dx * dy + DF * dF (Dx, DF >= 0), and those of
+        the smoothed function with ``mu`` (Jacobian smoothing): (Dx, DF, smoothed Dx, smoothed DF)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            dx, df, sdx, sdf = (np.array(v) for v in _fb_grad(y - self.lo, f, mu))
+        i = self.free
+        for x, v in ((dx, 0.0), (df, 1.0), (sdx, 0.0), (sdf, 1.0)):
+            x[i] = v
+        i = self.upper
+        if i.size:
+            dx[i], df[i], sdx[i], sdf[i] = _fb_grad(self.up[i] - y[i], -f[i], mu)
+        i = self.both
+        if i.size:
+            a, b = self.up[i] - y[i], -f[i]
+            p1 = _fb_phi(a, b)
+            a1, b1, sa1, sb1 = _fb_grad(a, b, mu)
+            a2, b2, sa2, sb2 = _fb_grad(y[i] - self.lo[i], -p1, mu)
+            dx[i], df[i], sdx[i], sdf[i] = a2 + b2 * a1, b2 * b1, sa2 + sb2 * sa1, sb2 * sb1
+        return dx, df, sdx, sdf
 
 
 class BoxMCP:
@@ -137,6 +179,7 @@ class BoxMCP:
     def __init__(self, M: sp.csr_matrix, c: np.ndarray, lo: np.ndarray, up: np.ndarray, n_kept: int,
                  nonlinear: NonLinear | None = None):
         self.M, self.c, self.lo, self.up, self.n_kept = M.tocsr(), c, lo, up, n_kept
+        self.box = Box(lo, up)
         self.Mcsc = self.M.tocsc()
         self.diag = self.M.diagonal()
         self.nonlinear = nonlinear
@@ -169,10 +212,11 @@ class BoxMCP:
             return self.M
         return (self.M + sp.csr_matrix((jn[2], (jn[0], jn[1])), shape=self.M.shape)).tocsr()
 
-    def merit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, object, np.ndarray]:
+    def merit(self, y: np.ndarray) -> tuple[np.ndarray, object, np.ndarray]:
+        """Phi at ``y`` (its derivatives are computed only at accepted points), the non-affine
+        Jacobian part and F."""
         f, jn = self.F(y)
-        phi, dx, df = box_phi(y, f, self.lo, self.up)
-        return phi, dx, df, jn, f
+        return self.box.phi(y, f), jn, f
 
     def factor(self, dx: np.ndarray, df: np.ndarray, A: sp.csr_matrix, reg: float
                ) -> Callable[[np.ndarray], np.ndarray]:
@@ -242,26 +286,26 @@ class BoxMCP:
         if not np.all(np.isfinite(d)):
             return None
         y_new = y + d
-        phi_n, dx_n, df_n, jn_n, f_n = self.merit(y_new)
+        phi_n, jn_n, f_n = self.merit(y_new)
         psi_n = 0.5 * _dot(phi_n, phi_n)
-        return (y_new, phi_n, dx_n, df_n, jn_n, f_n, psi_n) if psi_n <= 0.25 * psi else None
+        return (y_new, phi_n, jn_n, f_n, psi_n) if psi_n <= 0.25 * psi else None
 
     def _line_search(self, y, d, psi, slope, t_min: float, sigma: float = 1e-4):
         """Armijo backtracking on psi = ||Phi||^2 / 2; None if no acceptable step >= t_min."""
         t = 1.0
         while t >= t_min:
             y_new = y + t * d
-            phi_n, dx_n, df_n, jn_n, f_n = self.merit(y_new)
+            phi_n, jn_n, f_n = self.merit(y_new)
             psi_n = 0.5 * _dot(phi_n, phi_n)
             if psi_n <= psi + sigma * t * slope:
-                return y_new, phi_n, dx_n, df_n, jn_n, f_n, psi_n
+                return y_new, phi_n, jn_n, f_n, psi_n
             t *= 0.5
         return None
 
     def solve(self, y0: np.ndarray, tol: float = 1e-10, max_iter: int = 300) -> MCPSolution:
         t0 = time.perf_counter()
         y = y0.copy()
-        phi, dx, df, jn, f = self.merit(y)
+        phi, jn, f = self.merit(y)
         psi = 0.5 * _dot(phi, phi)
         grad_steps = active_steps = 0
         message = "iteration limit"
@@ -280,12 +324,13 @@ class BoxMCP:
             step = self._active_set_step(y, phi_m, active, psi, err, A) if stable else None
             if step is not None:
                 active_steps += 1
-                y, phi, dx, df, jn, f, psi = step
+                y, phi, jn, f, psi = step
                 continue
             # Jacobian smoothing (Kanzow & Pieper 1999): the Newton matrix uses the derivatives
             # of the smoothed FB function with mu = SMOOTHING * psi, which vanishes as psi -> 0
-            # (so convergence stays quadratic); it halved the iterations on chain markets.
-            _, sdx, sdf = box_phi(y, f, self.lo, self.up, SMOOTHING * psi)
+            # (so convergence stays quadratic); it halved the iterations on chain markets. The
+            # true derivatives give the merit's slope and the steepest descent.
+            dx, df, sdx, sdf = self.box.derivatives(y, f, SMOOTHING * psi)
             step = None
             for kind, reg, t_min in self._strategies(err):
                 d = self._try_direction(kind, reg, phi, dx, df, sdx, sdf, A)
@@ -301,6 +346,6 @@ class BoxMCP:
             if step is None:
                 message = "line search failed"
                 break
-            y, phi, dx, df, jn, f, psi = step
+            y, phi, jn, f, psi = step
         err = float(np.max(np.abs(phi))) if phi.size else 0.0
         return MCPSolution(y, False, it, err, time.perf_counter() - t0, grad_steps, message, active_steps)
