@@ -23,7 +23,6 @@ from critmin.policies.outcomes import outcomes
 from critmin.policies.reference import crf
 from critmin.world import fit
 from critmin.world.build import expand
-from critmin.world.parameters import load_parameters, parameter
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scenarios"
@@ -89,41 +88,29 @@ def test_the_quoted_usgs_events_text_is_verbatim():
     assert quoted in header
 
 
-def _dy(data: dict) -> dict:
-    return {k: [e for e in data.get(k, []) if e.get("product") == "dy_oxide" or e.get("id") == "dy_oxide"]
-            for k in ("products", "supply", "demand", "transport")}
+HEAVY = ("dy_oxide", "tb_oxide", "ndfeb_magnet")
 
 
-def test_dy_block_is_the_same_everywhere_and_follows_from_its_documented_point():
-    blocks = [_dy(read(n)) for n in NAMES]
-    assert all(b == blocks[0] for b in blocks)
-    b = blocks[0]
-    params = load_parameters()
-    tau = parameter(params, "trade_costs", "freight_share_refined_products")
-    e_s = parameter(params, "elasticities", "rare_earths_dysprosium_oxide_supply_short")
-    e_d = parameter(params, "elasticities", "rare_earths_dysprosium_oxide_demand_short")
-    shares = load("stage_shares")
-    china = float(shares.query("mineral == 'rare_earths' and stage == 'components' and iso3 == 'CHN' and year == 2025")["share"].iloc[0])
-    p_out = 280_000.0  # Argus Europe midpoint of 250-310 USD/kg (src/critmin/history/observed.csv)
-    p_cn = p_out - tau * p_out
-    world = 100_000.0
-    q_cn, q_jp = china * world, (1 - china) * world
-    sup = {e["region"]: e for e in b["supply"]}
-    dem = {e["region"]: e for e in b["demand"]}
-    assert sup["CHN"]["slope"] == pytest.approx(p_cn / (e_s * world), rel=1e-12)
-    assert sup["CHN"]["intercept"] == pytest.approx(p_cn - p_cn / e_s, rel=1e-12)
-    assert dem["CHN"]["slope"] == pytest.approx(p_cn / (abs(e_d) * q_cn), rel=1e-12)
-    assert dem["CHN"]["intercept"] == pytest.approx(p_cn + p_cn / abs(e_d), rel=1e-12)
-    assert dem["JPN"]["slope"] == pytest.approx(p_out / (abs(e_d) * q_jp), rel=1e-12)
-    assert dem["JPN"]["intercept"] == pytest.approx(p_out + p_out / abs(e_d), rel=1e-12)
-    cost = {(t["origin"], t["destination"]): t["cost"] for t in b["transport"]}
-    assert cost == {("CHN", "JPN"): pytest.approx(tau * p_out), ("JPN", "CHN"): pytest.approx(2 * tau * p_out)}
-    # The baseline reproduces the point: China supplies 100,000 and ships 6,000 to Japan at 280,000.
+def test_heavy_rare_earths_come_from_the_world_not_the_files():
+    # Decision 0045: Dy/Tb oxide and magnets are world products in real tonnes and USD; no file
+    # carries its own (formerly stylised, index-unit) block for them.
+    for name in NAMES:
+        data = read(name)
+        for key in ("products", "supply", "demand", "processing", "transport"):
+            assert not [e for e in data.get(key) or [] if e.get("product") in HEAVY or e.get("id") in HEAVY], (name, key)
+    # The baseline reproduces the 2024 point of quantities.csv: China ships Japan's magnet makers
+    # 19,148.94 t x 0.0109666667 = 210.0 t Dy oxide and 19,148.94 x 0.00203666667 = 39.0 t Tb oxide
+    # (input_coefficients.csv), at the Argus 2024 average ex-works China prices plus 1 % freight.
     res = run("baseline-2024")[0]
-    assert res.price("JPN", "dy_oxide") == pytest.approx(p_out, rel=1e-9)
-    assert res.price("CHN", "dy_oxide") == pytest.approx(p_cn, rel=1e-9)
-    flows = res.flows.query("product == 'dy_oxide'")
-    assert float(flows["quantity"].sum()) == pytest.approx(q_jp, rel=1e-9)
+    flows = res.flows.set_index(["product", "origin", "destination"])["quantity"]
+    assert flows[("dy_oxide", "CHN", "JPN")] == pytest.approx(19_148.94 * 0.0109666667, rel=1e-6)
+    assert flows[("tb_oxide", "CHN", "JPN")] == pytest.approx(19_148.94 * 0.00203666667, rel=1e-5)
+    assert res.price("CHN", "dy_oxide") == pytest.approx(1_837_000 * 53.60 / 392, rel=1e-5)
+    assert res.price("CHN", "tb_oxide") == pytest.approx(5_789_000 * 53.60 / 392, rel=1e-4)
+    assert res.price("JPN", "dy_oxide") == pytest.approx(1.01 * 251_182, rel=1e-5)
+    # Magnets: China makes 300,000 t and exports 58,152 t (Adamas: 2.86 bn USD, 49,181 USD/t).
+    assert res.price("CHN", "ndfeb_magnet") == pytest.approx(2.86e9 / 58_152, rel=1e-4)
+    assert float(res.flows.query("product == 'ndfeb_magnet'")["quantity"].sum()) == pytest.approx(58_152, rel=1e-6)
 
 
 def test_forge_lithium_cost_plus_inputs_come_from_the_deposit_table():
@@ -168,27 +155,43 @@ def test_forge_2026_outcomes():
 
 def test_china_controls_2025_outcomes():
     base, res = run("baseline-2024")[0], run("china-controls-2025")[0]
-    # The licence leaves Japan, the FORGE member that buys Dy oxide from China, 65 % of its
-    # 6,000 baseline imports: its price climbs its demand curve to 3,080,000 - 466.67 x 3,900 =
-    # 1,260,000 (by hand); China keeps the withheld oxide at home, so its price falls. Both
-    # directions are what happened in 2025 (Argus Europe +204 %, SMM China -6 %, observed.csv).
-    assert res.price("JPN", "dy_oxide") > base.price("JPN", "dy_oxide")
-    assert res.price("JPN", "dy_oxide") == pytest.approx(3_080_000 - (280_000 / (0.1 * 6_000)) * 3_900, rel=1e-8)
+    world = run("china-controls-2025")[1]
+    a_dy, a_tb = 0.0109666667, 0.00203666667  # input_coefficients.csv, t oxide per t magnet
+    q = res.policies.set_index("product")
+    # Japan's magnet makers are China's only oxide customers. Tb is withheld more (38 %) than Dy
+    # (35 %), and magnets use both in fixed proportions, so the Tb licence binds at 62 % of the 39 t
+    # and Japan makes 62 % of its 19,149 t of magnets; the Dy licence is then slack (it would allow 65 %).
+    assert q.loc["tb_oxide", "binding"] and q.loc["tb_oxide", "quantity"] == pytest.approx(0.62 * 19_148.94 * a_tb, rel=1e-6)
+    assert not q.loc["dy_oxide", "binding"]
+    japan = res.processing.query("region == 'JPN' and product == 'ndfeb_magnet'")["quantity"].sum()
+    assert japan == pytest.approx(0.62 * 19_148.94, rel=1e-6)
+    assert float(res.flows.query("product == 'dy_oxide'")["quantity"].sum()) == pytest.approx(japan * a_dy, rel=1e-6)
+    # Japan now imports magnets from China on an arc unused in 2024 (cost twice the freight,
+    # 2 x 1 % x 49,181), and its magnet price is China's plus that cost.
+    freight = 2 * 0.01 * 49_181
+    assert res.price("JPN", "ndfeb_magnet") == pytest.approx(res.price("CHN", "ndfeb_magnet") + freight, rel=1e-6)
+    # The whole rent lands on the binding input (fixed proportions): Japan's Tb price is what
+    # leaves its magnet makers their marginal cost at the reduced output (by hand from the curve).
+    curve = next(p for p in world.market["processing"] if p["region"] == "JPN" and p["product"] == "ndfeb_magnet")
+    margin = curve["intercept"] + curve["slope"] * japan
+    p_tb = (res.price("JPN", "ndfeb_magnet") - margin - a_dy * res.price("JPN", "dy_oxide")) / a_tb
+    assert res.price("JPN", "tb_oxide") == pytest.approx(p_tb, rel=1e-6)
+    assert res.price("JPN", "tb_oxide") > 20 * base.price("JPN", "tb_oxide")  # far above Argus Europe's +211 % (observed.csv)
+    # China keeps the withheld oxide at home: its Dy and Tb prices fall (SMM China Dy -6 %, observed.csv).
     assert res.price("CHN", "dy_oxide") < base.price("CHN", "dy_oxide")
-    quota = res.policies.iloc[0]
-    assert quota["binding"] and quota["quantity"] == pytest.approx(0.65 * 6_000, rel=1e-9)
-    # Nothing links Dy oxide to the other products in this model, so no other price moves.
-    other = base.prices[base.prices["product"] != "dy_oxide"]["price"].to_numpy()
-    moved = res.prices[res.prices["product"] != "dy_oxide"]["price"].to_numpy()
-    assert np.allclose(other, moved, rtol=1e-9)
+    assert res.price("CHN", "tb_oxide") < base.price("CHN", "tb_oxide")
+    # NdPr, lithium and graphite are not linked to these products (decision 0045), so their prices do not move.
+    keep = ~base.prices["product"].isin(HEAVY)
+    assert np.allclose(base.prices[keep]["price"].to_numpy(), res.prices[~res.prices["product"].isin(HEAVY)]["price"].to_numpy(), rtol=1e-9)
 
 
 def test_forge_vs_controls_combines_both():
-    # The controlled product (Dy oxide) and the FORGE products are separate markets in this model,
-    # so the combined run reproduces each scenario on its own products: stated, not hidden.
+    # The controlled products (Dy, Tb oxide and the magnets made from them) and the FORGE products
+    # are separate markets in this model, so the combined run reproduces each scenario on its own
+    # products: stated, not hidden.
     both = run("forge-vs-controls")[0].prices.set_index(["region", "product"])["price"]
     forge = run("forge-2026")[0].prices.set_index(["region", "product"])["price"]
     ctl = run("china-controls-2025")[0].prices.set_index(["region", "product"])["price"]
-    is_dy = both.index.get_level_values("product") == "dy_oxide"
-    assert np.allclose(both[~is_dy], forge[both.index[~is_dy]], rtol=1e-7)
-    assert np.allclose(both[is_dy], ctl[both.index[is_dy]], rtol=1e-7)
+    is_heavy = both.index.get_level_values("product").isin(HEAVY)
+    assert np.allclose(both[~is_heavy], forge[both.index[~is_heavy]], rtol=1e-7)
+    assert np.allclose(both[is_heavy], ctl[both.index[is_heavy]], rtol=1e-7)

@@ -30,10 +30,11 @@ def test_baseline_reproduces_observed_year(world):
 
 
 def test_size_of_default_world(world):
-    # about 15-30 regions (issue 4 guidance); three minerals, five products
+    # about 15-30 regions (issue 4 guidance); three minerals, eight products (Dy, Tb oxide and magnets: decision 0045)
     assert 15 <= len(world.market["regions"]) <= 30
     assert [p["id"] for p in world.market["products"]] == [
-        "re_concentrate", "ndpr_oxide", "lithium_mine", "lithium_chemicals", "natural_graphite"]
+        "re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet", "lithium_mine", "lithium_chemicals",
+        "natural_graphite"]
 
 
 def test_grouping_preserves_world_totals(world):

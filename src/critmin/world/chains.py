@@ -13,8 +13,12 @@ Which stages a mineral gets is decided by what the dataset can observe per count
   converted with ``lioh_per_lce``). Refining location from ``refining_routes.csv``.
 - ``rare_earths``: concentrate (t REO) -> NdPr oxide. The whole concentrate is charged to NdPr
   (``treo_per_ndpr_oxide``, with the separation margin derived on the same basis), which avoids
-  double counting the joint products because NdPr is the only separated product modelled.
-  Refining location from the dataset's ``stage_shares`` (IEA, refined rare earths).
+  double counting the joint products. Refining location from the dataset's ``stage_shares`` (IEA,
+  refined rare earths). Beside it, from the ``quantities`` and ``price_points`` parameter tables
+  (location ``table``; 2024 only): Dy and Tb oxide (supplied, not derived from concentrate,
+  because the concentrate is already charged to NdPr) and sintered NdFeB magnets made from them
+  (docs/decisions/0045-heavy-rare-earths-and-magnets.md; the NdPr content is paid inside the
+  magnet margin, not linked, for the reason given there).
 """
 
 from __future__ import annotations
@@ -60,8 +64,11 @@ class ChainProduct:
     freight_parameter: str = ""
     trade: tuple[TradeCode, ...] = ()
     #: where output by country comes from: ``production`` (dataset, mining stage), ``shares``
-    #: (dataset stage_shares x output implied by the mined input), ``routes`` (refining_routes.csv)
+    #: (dataset stage_shares x output implied by the mined input), ``routes`` (refining_routes.csv),
+    #: ``table`` (parameters/quantities.csv; trade from its ``exports`` rows)
     location: str = "production"
+    #: price_points id (without the ``_<year>`` suffix) of the exporters' price, for ``table`` products
+    price_parameter: str | None = None
     #: final demand at this stage
     demand: bool = False
 
@@ -104,6 +111,22 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
             trade=(TradeCode("284690", basis="value"), TradeCode("280530", basis="value")),
             location="shares", demand=True,
         ),
+        ChainProduct(
+            id="dy_oxide", mineral="rare_earths", stage="refining", name="Dysprosium oxide", unit="t",
+            price_parameter="dy_oxide_reference", elasticity_product="dysprosium_oxide",
+            freight_parameter="freight_share_refined_products", location="table",
+        ),
+        ChainProduct(
+            id="tb_oxide", mineral="rare_earths", stage="refining", name="Terbium oxide", unit="t",
+            price_parameter="tb_oxide_reference", elasticity_product="dysprosium_oxide",
+            freight_parameter="freight_share_refined_products", location="table",
+        ),
+        ChainProduct(
+            id="ndfeb_magnet", mineral="rare_earths", stage="components", name="Sintered NdFeB magnets", unit="t",
+            inputs={"dy_oxide": "dy_oxide_per_magnet_2024", "tb_oxide": "tb_oxide_per_magnet_2024"},
+            price_parameter="ndfeb_magnet_reference", elasticity_product="ndfeb_magnet",
+            freight_parameter="freight_share_refined_products", location="table", demand=True,
+        ),
     ),
 }
 
@@ -125,6 +148,11 @@ def chain(mineral: str) -> tuple[ChainProduct, ...]:
     return CHAINS[mineral]
 
 
-def final_product(mineral: str) -> ChainProduct:
-    """The last stage of a chain: the product that carries final demand and the observed price."""
-    return CHAINS[mineral][-1]
+def core(mineral: str) -> tuple[ChainProduct, ...]:
+    """The products located from the dataset (mine, then at most one processed stage)."""
+    return tuple(p for p in CHAINS[mineral] if p.location != "table")
+
+
+def table_products(mineral: str) -> tuple[ChainProduct, ...]:
+    """The products whose quantities come from ``parameters/quantities.csv``."""
+    return tuple(p for p in CHAINS[mineral] if p.location == "table")

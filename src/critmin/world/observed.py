@@ -20,7 +20,7 @@ from critmin.data.store import load
 from critmin.errors import DataError, UnknownChoiceError
 from critmin.world import flows as fl
 from critmin.world import regions as rg
-from critmin.world.chains import ChainProduct, chain
+from critmin.world.chains import ChainProduct, core, table_products
 from critmin.world.parameters import parameter
 from critmin.world.routes import route
 
@@ -150,7 +150,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
     ref_price: dict[str, float] = {}
     freight: dict[str, float] = {}
     for mineral in minerals:
-        items = chain(mineral)
+        items = core(mineral)
         products.extend(items)
         final = items[-1]
         p0, src = _price(prices, final.price_product, year)
@@ -183,10 +183,56 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             gross[final.id] = _trade(trade, final, year, p0, params)
             prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
                          "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
+        products.extend(_from_table(mineral, year, params, country_out, country_use, gross, coefs, ref_price,
+                                    freight, prov))
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
     mapping = _regions(spec_regions, country_out, country_use, gross, members)
     return _aggregate(year, products, mapping, members, country_out, country_use, gross, preferred, coefs,
                       ref_price, freight, prov)
+
+
+def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], country_out, country_use, gross, coefs,
+                ref_price, freight, prov) -> list[ChainProduct]:
+    """The ``table`` products of ``mineral`` (quantities.csv, price_points.csv), added to the country
+    figures in place; none if quantities.csv has no rows for ``year`` (provenance says so)."""
+    items = table_products(mineral)
+    if not items:
+        return []
+    q = params["quantities"]
+    rows = q[(q["mineral"] == mineral) & (q["year"].astype(int) == year)]
+    if rows.empty:
+        years = sorted(set(q.loc[q["mineral"] == mineral, "year"].astype(int)))
+        prov.append({"what": f"{', '.join(p.id for p in items)}: not modelled in {year}", "source": "critmin",
+                     "table": f"quantities.csv has rows for {years} only"})
+        return []
+    for product in items:
+        mine = rows[rows["product"] == product.id]
+        made = mine[mine["measure"] == "production"]
+        if made.empty:
+            raise DataError(f"quantities.csv: no production rows for {product.id} in {year}")
+        out = made.groupby("region")["value"].sum().astype(float)
+        country_out[product.id] = out
+        exports = mine[(mine["measure"] == "exports") & (mine["partner"] != "WLD")]
+        if not exports.empty:
+            gross[product.id] = pd.DataFrame({"origin": exports["region"].to_numpy(),
+                                              "destination": exports["partner"].to_numpy(),
+                                              "quantity": exports["value"].astype(float).to_numpy()})
+        for r in pd.concat([made, exports]).itertuples(index=False):
+            where = r.region if r.measure == "production" else f"{r.region}->{r.partner}"
+            prov.append({"what": f"{product.id} {r.measure} {where} {year} = {r.value:g} {r.unit}", "source": r.source,
+                         "table": f"quantities.csv: {r.parameter}"})
+        pid = f"{product.price_parameter}_{year}"
+        ref_price[product.id] = parameter(params, "price_points", pid)
+        row = params["price_points"].set_index("parameter").loc[pid]
+        prov.append({"what": f"price {product.id} {year} = {row['value']:g} {row['unit']}", "source": row["source"],
+                     "table": f"price_points.csv: {pid}"})
+        freight[product.id] = parameter(params, "trade_costs", product.freight_parameter)
+        if product.inputs:
+            coefs[product.id] = coefficient(params, product)
+            for inp, a in coefs[product.id].items():
+                use = out * a
+                country_use[inp] = use if inp not in country_use else country_use[inp].add(use, fill_value=0.0)
+    return list(items)
 
 
 def _shares(country_out, country_use, gross) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 The tables live in ``critmin/world/parameters/*.csv`` (described in the README beside them):
 input coefficients between stages, price elasticities, conversion costs, trade costs,
-capacities and observed price points. Every row carries its value, unit, optional low/high range and a provenance
+capacities, observed price points and observed quantities for products the dataset lacks. Every row carries its value, unit, optional low/high range and a provenance
 (source, reference, source_year, licence, estimate, note). Validation runs on every load,
 because a world model calibrated from a mistyped row would be silently wrong; errors name
 the file, the row (1-based, header excluded) and the column.
@@ -26,6 +26,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "trade_costs": ("mineral", "product", "route"),
     "capacities": ("mineral", "product", "region", "year"),
     "price_points": ("mineral", "product", "market", "period"),
+    "quantities": ("mineral", "product", "measure", "region", "partner", "year"),
 }
 
 #: Columns every table carries after its keys.
@@ -39,7 +40,7 @@ UNITS: frozenset[str] = frozenset({
     "t LCE/t Li", "t Li2O/t Li", "t LCE/t Li2O", "t SC6/t LCE", "t LiOH.H2O/t LCE",
     "t REO/t NdPr oxide", "t oxide/t metal", "t NdPr oxide/t magnet", "t Dy oxide/t magnet",
     "t Co/t Co", "t/t", "share", "elasticity", "USD/t", "USD/t REO", "CNY/t", "share of value",
-    "kg/y", "t/y",
+    "kg/y", "t/y", "t", "t Tb oxide/t magnet",
 })
 
 #: Source label that marks a modelling assumption (must then be flagged as an estimate).
