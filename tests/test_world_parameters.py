@@ -310,7 +310,7 @@ HISTORY_COLUMNS = ["episode", "variable", "region", "before", "after", "change_p
                    "period", "source", "note"]
 EPISODES = {"ga_ge_licensing_2023", "antimony_controls_2024", "us_ban_ga_ge_sb_2024",
             "heavy_ree_controls_2025"}
-HISTORY_UNITS = {"t", "kg", "USD/kg", "USD/lb", "USD/t", "CNY/kg"}
+HISTORY_UNITS = {"t", "t Sb", "kg", "USD/kg", "USD/lb", "USD/t", "CNY/kg", "CNY/t"}
 
 
 @pytest.fixture(scope="module")
