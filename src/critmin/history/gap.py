@@ -27,23 +27,29 @@ MATCH = 0.01
 XTOL = 1e-6
 
 
-def _price_change(market, rows: pd.DataFrame, elasticity: float, folder: Path) -> float:
-    before, _, _ = baseline(market, "value", demand_elasticity=elasticity)
+def _price_change(market, rows: pd.DataFrame, elasticity: float, before: dict[str, float], folder: Path) -> float:
     delta, _ = solve_experiment(market, rows, "value", before, demand_elasticity=elasticity, folder=folder)
     return delta["price_outside"]
 
 
 def implied_demand_elasticity(market, rows: pd.DataFrame, target: float, folder: Path = FOLDER) -> float | None:
-    """The demand elasticity (< 0) at which ``rows`` raise the outside price by ``target`` percent, or None."""
+    """The demand elasticity (< 0) at which ``rows`` raise the outside price by ``target`` percent, or None.
+
+    Every curve passes through the observed point whatever its elasticity (``experiments.baseline``
+    certifies this at three settings), so the baseline state is solved once, at the table's value.
+    """
+    before, _, _ = baseline(market, "value")
+
     def miss(x: float) -> float:
-        return _price_change(market, rows, -math.exp(x), folder) - target
+        return _price_change(market, rows, -math.exp(x), before, folder) - target
 
     lo, hi = math.log(LIMITS[0]), math.log(LIMITS[1])
     if miss(lo) * miss(hi) > 0:
         return None
     x = brentq(miss, lo, hi, xtol=XTOL)
     elasticity = -math.exp(x)
-    achieved = _price_change(market, rows, elasticity, folder)
+    before_here, _, _ = baseline(market, "value", demand_elasticity=elasticity)  # certified at the answer too
+    achieved = _price_change(market, rows, elasticity, before_here, folder)
     if abs(achieved - target) > MATCH:
         raise SolverError(f"history gap {market.id}: elasticity {elasticity:.4g} gives {achieved:.6g}% not {target:.6g}%")
     return elasticity
