@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 #: Modules under critmin.commands that register commands on ``app`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world", "run", "history", "reserve")
+COMMAND_MODULES: tuple[str, ...] = ("data", "atlas", "solve", "world", "run", "history", "simulate", "reserve", "ensemble")
 
 
 def register_all() -> None:

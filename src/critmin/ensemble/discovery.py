@@ -22,6 +22,9 @@ from scipy import stats
 
 from critmin.errors import DataError
 
+#: Fewest worst samples worth a box: below this PRIM only describes individual samples.
+MIN_WORST = 5
+
 
 @dataclass(frozen=True)
 class Box:
@@ -185,5 +188,8 @@ def discover(inputs: pd.DataFrame, wide: pd.DataFrame, outcome: str, share: floa
     worst = worst_flags(wide[outcome], share)
     if worst.all() or not worst.any():
         raise DataError(f"outcome {outcome!r} does not vary across samples; nothing to discover")
+    if worst.sum() < MIN_WORST:
+        raise DataError(f"scenario discovery needs at least {MIN_WORST} worst samples, got {int(worst.sum())} "
+                        f"(the worst {100 * share:g}% of {len(worst)}); run more samples or raise --share")
     x = varying.loc[wide.index]
     return Discovery(outcome, share, int(worst.sum()), prim(x, worst), feature_scores(x, worst))
