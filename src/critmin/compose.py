@@ -42,17 +42,19 @@ def needs_pipeline(data: Any) -> bool:
     return "world" in data or any(isinstance(p, dict) and p.get("kind") in INSTRUMENTS for p in policies)
 
 
-def compose(source: str | Path | dict[str, Any] | Scenario, step: Callable[[str], None] | None = None) -> Composed:
-    """Read, expand and validate ``source``; errors name the file, field and value."""
+def compose(source: str | Path | dict[str, Any] | Scenario, step: Callable[[str], None] | None = None,
+            where: str | None = None) -> Composed:
+    """Read, expand and validate ``source``; errors name the file, field and value (``where``
+    names a dict's origin, e.g. the file it was read from)."""
     if isinstance(source, Scenario):
         return Composed(source)
     step = step or (lambda label: None)
     if isinstance(source, dict):
-        data, where = source, "<dict>"
+        data, where = source, where or "<dict>"
     else:
         data, where = read_scenario_file(Path(source)), str(source)
     if not needs_pipeline(data):
-        return Composed(load_market(source))
+        return Composed(load_market(source, where=where if isinstance(source, dict) else None))
 
     from critmin.policies import compile_policies, engine_scenario
     from critmin.world.build import expand
