@@ -15,12 +15,11 @@ from critmin.ensemble.run import chunks
 from critmin.ensemble.store import EnsembleFolderError
 from critmin.ensemble.uncertainty import draw
 
-HASHED = ("samples.parquet", "outcomes.parquet", "prices.parquet", "shortfall.parquet", "summary.csv",
-          "summary_regions.csv", "discovery_box.csv", "discovery_scores.csv", "manifest.json")
-
-
 def digests(folder):
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in HASHED}
+    """sha256 of every output file except the run log and the report (they name the executor)."""
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in ("run-log.jsonl", "report.html"))
+    assert {"samples.parquet", "outcomes.parquet", "prices.parquet", "summary.csv", "manifest.json"} <= set(names)
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
 
 
 def run(exp, folder, html=False, **kw):
