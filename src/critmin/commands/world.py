@@ -1,6 +1,6 @@
 """``critmin world``: build the calibrated world market and show how well it fits.
 
-Prints the regions and products, the fit per row kind and product, and the largest errors;
+Prints the regions and products (with output, price and sources), the fit per row kind and product, and the largest errors;
 ``--csv`` writes the full calibration table, ``--scenario`` the market as a scenario file
 (YAML) to add policies to, ``--json`` everything as one object. Numbers come from
 :func:`critmin.world.build_world`; this module only renders them.
@@ -62,6 +62,7 @@ def world_command(
                   f"{len(obs.products)} products ({', '.join(p.id for p in obs.products)})")
     console.print(f"baseline residual {res.residual:.2e} (engine tolerance {res.tolerance:g}); calibration tolerance "
                   f"{TOLERANCE:g} of world output or price: passed")
+    console.print(rich_table(world.products(), title="products: world output, exporters' price (USD per unit), sources"))
     console.print(rich_table(summary(world.calibration), title="fit by kind and product"))
     console.print(rich_table(largest(world.calibration, 10, kinds=("trade",)),
                              title="largest gaps to observed net trade (reported, not checked)"))

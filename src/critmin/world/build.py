@@ -58,6 +58,22 @@ class WorldMarket:
             rows.append({"what": f"elasticity override {i}: {dict(o)}", "source": "scenario", "table": "world.elasticities"})
         return pd.DataFrame(rows, columns=["what", "source", "table"])
 
+    def products(self) -> pd.DataFrame:
+        """One row per product: stage, unit, world output, exporters' reference price, and the
+        sources of its quantities and price (the provenance rows that name it)."""
+        q = self.observed.quantities.groupby("product")[["production", "processing"]].sum().sum(axis=1)
+        rows = []
+        for p in self.observed.products:
+            names = {p.id, p.price_product} - {None}
+            sources = [r["source"] for r in self.observed.provenance
+                       if any(str(r["what"]).startswith(n + " ") or str(r["what"]).startswith(f"price {n} ") for n in names)]
+            if not p.price_product and not p.price_parameter:
+                sources.append("derived: exporters' price of the next stage less the conversion margin, per unit of input")
+            rows.append({"product": p.id, "stage": p.stage, "unit": p.unit, "world_output": float(q[p.id]),
+                         "reference_price_usd": self.observed.reference_price[p.id],
+                         "sources": "; ".join(dict.fromkeys(sources))})
+        return pd.DataFrame(rows, columns=["product", "stage", "unit", "world_output", "reference_price_usd", "sources"])
+
     def fit(self, tolerance: float = fitting.TOLERANCE) -> pd.DataFrame:
         """Solve the baseline, build the calibration table, raise CalibrationError on a miss."""
         from critmin.engine import solve
