@@ -376,9 +376,10 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     c[p0:p0 + nM] = -sink[mkt_region, mkt_product]
 
     # --- scale -------------------------------------------------------------------------------
-    M = coo.matrix(n)
-    Ms = (sp.diags(1.0 / rowscale) @ M @ sp.diags(colscale)).tocsr()
-    Ms.sort_indices()
+    Ms = coo.matrix(n)  # canonical CSR (duplicates summed, indices sorted)
+    rows = np.repeat(np.arange(n), np.diff(Ms.indptr))
+    Ms.data = (1.0 / rowscale)[rows] * Ms.data * colscale[Ms.indices]  # diag(1/rowscale) M diag(colscale)
+    Ms.eliminate_zeros()
     model = Model(
         scenario=sc, P=P, Q=Q, Pk=Pk, Qk=Qk, sizes=sizes, offsets=offsets, lower=lower / colscale, upper=upper / colscale,
         M=Ms, c=c / rowscale, colscale=colscale, rowscale=rowscale, mkt_region=mkt_region, mkt_product=mkt_product,
