@@ -4,11 +4,11 @@ For each product the benefit of a reserve of capacity c is the expected discount
 V(0) - V(c), both from an empty reserve in the normal state and operated optimally (the MDP
 value already nets purchases, sales and storage); its budget cost is the stock at the undisrupted
 price, base_price * c. With benefits concave in the budget (checked), spending each next dollar on
-the product whose next grid increment avoids the most cost per dollar is optimal for the separable
-problem max sum b_k(x_k) s.t. sum x_k <= budget (Gross 1956; Fox 1966, "Discrete optimization via
-marginal analysis", Management Science 13(3)): it solves the LP relaxation in which the last
-increment may be taken in part. Increments that avoid nothing are never bought, so a large budget
-can be left partly unspent.
+the product whose next grid increment avoids the most cost per dollar solves the LP relaxation of
+max sum b_k(x_k) s.t. sum x_k <= budget exactly (a fractional knapsack over the increments, whose
+order concavity makes consistent within each product); only the last increment may be taken in
+part. This is the marginal analysis the issue names (Gross 1956, Fox 1966). Increments that avoid
+nothing are never bought, so a large budget can be left partly unspent.
 """
 
 from __future__ import annotations
