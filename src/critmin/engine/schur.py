@@ -45,35 +45,38 @@ class StaticSchur:
         first = np.repeat(AEK.indptr[e_of_a], cnt)
         b_idx = first + np.arange(a_idx.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         t_row, t_col = AKE.indices[a_idx], AEK.indices[b_idx]
-        self.t_elim = e_of_a[a_idx] + k  # the eliminated variable of each term
-        self.t_coef = AKE.data[a_idx] * AEK.data[b_idx]
         diag = np.arange(k)
         rows = np.concatenate([t_row, AKK.row, diag])
         cols = np.concatenate([t_col, AKK.col, diag])
         # slots of S in CSC order (column-major keys)
         uniq, slot = np.unique(cols.astype(np.int64) * k + rows, return_inverse=True)
         self.k, self.nnz = k, uniq.size
-        self.indices = (uniq % k).astype(np.int32)
-        self.indptr = np.searchsorted(uniq // k, np.arange(k + 1)).astype(np.int32)
+        indices = (uniq % k).astype(np.int32)
+        indptr = np.searchsorted(uniq // k, np.arange(k + 1)).astype(np.int32)
         nt, na = t_row.size, AKK.row.size
-        self.t_slot = slot[:nt]
-        self.akk = np.bincount(slot[nt:nt + na], weights=AKK.data, minlength=self.nnz)
-        self.diag_slot = slot[nt + na:]
-        self.slot_row = self.indices  # the row (kept variable) of each slot
-        # set by the first factorisation: the symmetric ordering and S's slots in permuted CSC order
-        self.order: np.ndarray | None = None
-        self._permuted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # the terms as a (slot x eliminated variable) matrix: S's A_KE diag(w) A_EK part is T @ w_E
+        T = sp.csr_matrix((AKE.data[a_idx] * AEK.data[b_idx], (slot[:nt], e_of_a[a_idx])), shape=(self.nnz, ne))
+        akk = np.bincount(slot[nt:nt + na], weights=AKK.data, minlength=self.nnz)
+        #: (T, A_KK values, row of each slot, diagonal slots, CSC indices, CSC pointers) of S; after
+        #: the first factorisation, of S pre-permuted by its ordering
+        self.layout = (T, akk, indices, slot[nt + na:], indices, indptr)
+        self.order: np.ndarray | None = None  # set by the first factorisation: the symmetric ordering
+        self._ordered = False
 
     def _adopt(self, perm_c: np.ndarray) -> None:
-        """Keep the first factorisation's column ordering for all later ones: the permuted
-        matrix's CSC layout (slot order, row indices, column pointers) is computed once."""
+        """Keep the first factorisation's column ordering for all later ones: the layout of S is
+        rearranged once into the CSC order of the permuted matrix."""
         k = self.k
-        cols = np.repeat(np.arange(k), np.diff(self.indptr))
-        keys = perm_c[cols].astype(np.int64) * k + perm_c[self.indices]
+        T, akk, slot_row, diag_slot, indices, indptr = self.layout
+        cols = np.repeat(np.arange(k), np.diff(indptr))
+        keys = perm_c[cols].astype(np.int64) * k + perm_c[indices]
         take = np.argsort(keys, kind="stable")
+        position = np.empty_like(take)
+        position[take] = np.arange(take.size)
         self.order = np.argsort(perm_c)  # new position i holds old variable order[i]
-        self._permuted = (take, (keys[take] % k).astype(np.int32),
-                          np.searchsorted(keys[take] // k, np.arange(k + 1)).astype(np.int32))
+        self.layout = (T[take], akk[take], slot_row[take], position[diag_slot], (keys[take] % k).astype(np.int32),
+                       np.searchsorted(keys[take] // k, np.arange(k + 1)).astype(np.int32))
+        self._ordered = True
 
     def factor(self, df: np.ndarray, dx: np.ndarray, w: np.ndarray, reg: float):
         """Factorise S for the current ``df``, ``dx`` (all variables) and elimination weights ``w``;
@@ -83,17 +86,16 @@ class StaticSchur:
         same in every call, so that ordering serves them all); later calls factorise the
         pre-permuted matrix in natural order, skipping the ordering."""
         k = self.k
-        data = self.akk - np.bincount(self.t_slot, weights=self.t_coef * w[self.t_elim], minlength=self.nnz)
-        data *= df[self.slot_row]
-        data[self.diag_slot] += dx[:k] + reg
+        T, akk, slot_row, diag_slot, indices, indptr = self.layout
+        data = akk - T @ w[k:]
+        data *= df[slot_row]
+        data[diag_slot] += dx[:k] + reg
+        S = sp.csc_matrix((data, indices, indptr), shape=(k, k))
         opts = {"SymmetricMode": True}
-        if self._permuted is None:
-            S = sp.csc_matrix((data, self.indices, self.indptr), shape=(k, k))
+        if not self._ordered:
             lu = spla.splu(S, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=DIAG_PIVOT, options=opts)
             self._adopt(lu.perm_c)
             return lu.solve
-        take, indices, indptr = self._permuted
-        S = sp.csc_matrix((data[take], indices, indptr), shape=(k, k))
         lu = spla.splu(S, permc_spec="NATURAL", diag_pivot_thresh=DIAG_PIVOT, options=opts)
         order = self.order
 
