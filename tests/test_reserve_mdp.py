@@ -9,7 +9,7 @@ import pytest
 from scipy.integrate import quad
 
 from critmin.errors import ScenarioError, SolverError, UnknownChoiceError
-from critmin.reserve.mdp import (IsoelasticDemand, ReserveProblem, bellman, linear_program, market_problem, optimal_size, solve,
+from critmin.reserve.mdp import (IsoelasticDemand, LinearDemand, ReserveProblem, bellman, linear_program, market_problem, optimal_size, solve,
                                  value_iteration)
 from critmin.reserve.products import PRODUCTS, calibrated_elasticity, exposed_demand, parameters, product
 from critmin.reserve.published import TEISBERG_PVCOST, teisberg
@@ -47,6 +47,27 @@ def test_isoelastic_surplus_loss_is_the_integral_of_demand():
     q = 99.0
     assert -130.0 + 342.0 * float(demand.price(q)) ** -0.1 == pytest.approx(q, rel=1e-12)
     assert demand.price(-200.0) == np.inf
+
+
+def test_linear_surplus_loss_and_calibration():
+    """Linear demand: integral of (a - b x) from p0 to p, and the calibrated point elasticity g / (p1/p0 - 1)."""
+    demand = LinearDemand.through(price=280.0, quantity=100.0, elasticity=0.2)
+    numeric, _ = quad(lambda x: demand.intercept - demand.slope * x, 280.0, 600.0)
+    assert float(demand.surplus_loss(600.0, 280.0)) == pytest.approx(numeric, rel=1e-12)
+    assert float(demand.price(100.0)) == pytest.approx(280.0, rel=1e-12)
+    assert float(demand.price(demand.intercept + 5.0)) == 0.0 and demand.price(-1.0) == np.inf
+    r = product("dy_oxide", demand_form="linear")
+    assert r.elasticity == pytest.approx(0.35 / (850 / 280 - 1), rel=1e-12)
+    assert r.disrupted_price() == pytest.approx(850_000.0, rel=1e-12)
+
+
+def test_linear_demand_makes_buying_in_the_protected_market_not_worth_it():
+    """First order: filling f costs the holder's consumers about share * p0 f / e, and releasing r in a disruption
+    gives back share * (1 - gap) p0 r / e with linear demand (p_dis r / e with constant elasticity). With linear
+    demand the release never repays the fill, so the optimal reserve is empty (decision 0062)."""
+    sol = solve(product("dy_oxide", demand_form="linear").problem(), lp=False)
+    assert sol.targets()["target"].iloc[0] == 0.0
+    assert solve(product("dy_oxide").problem(), lp=False).targets()["target"].iloc[0] > 0.0
 
 
 def test_no_reserve_value_is_the_closed_form_geometric_sum():

@@ -24,11 +24,14 @@ PRODUCT_HELP = "Product: dy_oxide, tb_oxide or ndpr_oxide."
 
 
 def _product(name: str, supply_gap: Optional[float], disruption_start: Optional[float], disruption_end: Optional[float],
-             discount_rate: Optional[float], elasticity: Optional[float]):
+             discount_rate: Optional[float], elasticity: Optional[float], demand: str):
+    from critmin.errors import UnknownChoiceError
     from critmin.reserve.products import product
 
+    if demand not in ("isoelastic", "linear"):
+        raise UnknownChoiceError("demand form", demand, ("isoelastic", "linear"))
     return product(name, supply_gap=supply_gap, disruption_start=disruption_start, disruption_end=disruption_end,
-                   discount_rate=discount_rate, elasticity=elasticity)
+                   discount_rate=discount_rate, elasticity=elasticity, demand_form=demand)
 
 
 def _emit(obj: dict, json_path: Optional[str]) -> bool:
@@ -43,6 +46,7 @@ START = typer.Option(None, "--disruption-start", help="Override: yearly probabil
 END = typer.Option(None, "--disruption-end", help="Override: yearly probability that a disruption ends.")
 RATE = typer.Option(None, "--discount-rate", help="Override: yearly discount rate.")
 ELAST = typer.Option(None, "--elasticity", help="Override: absolute demand elasticity.")
+DEMAND = typer.Option("isoelastic", "--demand", help="Inverse demand: isoelastic (default) or linear, calibrated alike.")
 JSON = typer.Option(None, "--json", help="Write the result as JSON to PATH ('-' for stdout).")
 
 
@@ -51,12 +55,13 @@ def optimise_command(
     product: str = typer.Option(..., "--product", help=PRODUCT_HELP),
     capacity: Optional[float] = typer.Option(None, "--capacity", help="Largest stock in tonnes (default: cover_years of demand)."),
     supply_gap: Optional[float] = GAP, disruption_start: Optional[float] = START, disruption_end: Optional[float] = END,
-    discount_rate: Optional[float] = RATE, elasticity: Optional[float] = ELAST, json_path: Optional[str] = JSON,
+    discount_rate: Optional[float] = RATE, elasticity: Optional[float] = ELAST, demand: str = DEMAND,
+    json_path: Optional[str] = JSON,
 ) -> None:
     """Solve the reserve MDP of one product exactly (value iteration and LP) and show the optimal policy."""
     from critmin.reserve.mdp import solve
 
-    reserve = _product(product, supply_gap, disruption_start, disruption_end, discount_rate, elasticity)
+    reserve = _product(product, supply_gap, disruption_start, disruption_end, discount_rate, elasticity, demand)
     sol = solve(reserve.problem(capacity))
     targets = sol.targets()
     summary = {"product": reserve.product, "value_from_empty_usd": float(sol.value[0, 0]),
@@ -80,10 +85,11 @@ def size_command(
     capacity_cost: float = typer.Option(0.0, "--capacity-cost", help="Cost of capacity, USD per tonne per year."),
     points: int = typer.Option(21, "--points", help="Capacities swept from 0 to cover_years of demand."),
     supply_gap: Optional[float] = GAP, disruption_start: Optional[float] = START, disruption_end: Optional[float] = END,
-    discount_rate: Optional[float] = RATE, elasticity: Optional[float] = ELAST, json_path: Optional[str] = JSON,
+    discount_rate: Optional[float] = RATE, elasticity: Optional[float] = ELAST, demand: str = DEMAND,
+    json_path: Optional[str] = JSON,
 ) -> None:
     """Sweep reserve capacities; the optimal size is the smallest capacity with the least expected cost."""
-    reserve = _product(product, supply_gap, disruption_start, disruption_end, discount_rate, elasticity)
+    reserve = _product(product, supply_gap, disruption_start, disruption_end, discount_rate, elasticity, demand)
     table = reserve.sizes(capacity_cost=capacity_cost, points=points)
     if _emit({"parameters": reserve.model_dump(), "sizes": table}, json_path):
         return

@@ -63,6 +63,34 @@ class IsoelasticDemand:
 
 
 @dataclass(frozen=True)
+class LinearDemand:
+    """Demand D(p) = intercept - slope * p down to zero at the choke price intercept / slope."""
+
+    intercept: float
+    slope: float
+
+    @classmethod
+    def through(cls, price: float, quantity: float, elasticity: float) -> LinearDemand:
+        """Linear demand through (price, quantity) with that absolute point elasticity there."""
+        slope = elasticity * quantity / price
+        return cls(intercept=quantity + slope * price, slope=slope)
+
+    def price(self, quantity: np.ndarray) -> np.ndarray:
+        """Inverse demand: zero beyond the intercept (free disposal); +inf for a negative quantity."""
+        q = np.asarray(quantity, dtype=float)
+        return np.where(q < 0, np.inf, np.clip((self.intercept - q) / self.slope, 0.0, None))
+
+    def surplus_loss(self, price: np.ndarray, base: float) -> np.ndarray:
+        """Consumer-surplus loss from ``base`` to ``price``: a (p - p0) - b (p^2 - p0^2) / 2."""
+        p = np.asarray(price, dtype=float)
+        return self.intercept * (p - base) - 0.5 * self.slope * (p**2 - base**2)
+
+
+#: the inverse-demand forms a reserve market can use
+Demand = IsoelasticDemand | LinearDemand
+
+
+@dataclass(frozen=True)
 class ReserveProblem:
     """A finite MDP: ``cost[i, s, a]`` is the stage cost in market state i at stock s choosing stock a.
 
@@ -171,7 +199,7 @@ class Solution:
         return pd.DataFrame(rows)
 
 
-def market_problem(levels: np.ndarray, demand: IsoelasticDemand, supply: dict[str, float], transition: np.ndarray,
+def market_problem(levels: np.ndarray, demand: Demand, supply: dict[str, float], transition: np.ndarray,
                    discount: float, holding: float, base_price: float, share: float = 1.0,
                    max_fill: float = np.inf, max_draw: float = np.inf, fill_in: tuple[str, ...] | None = None,
                    weights: np.ndarray | None = None) -> ReserveProblem:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Literal
 from importlib.resources import files
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from critmin.errors import DataError, ScenarioError, UnknownChoiceError
-from critmin.reserve.mdp import IsoelasticDemand, ReserveProblem, market_problem, optimal_size
+from critmin.reserve.mdp import Demand, IsoelasticDemand, LinearDemand, ReserveProblem, market_problem, optimal_size
 
 PRODUCTS: tuple[str, ...] = ("dy_oxide", "tb_oxide", "ndpr_oxide")
 PARAMETERS_FILE = "parameters.csv"
@@ -74,6 +75,7 @@ class ProductReserve(BaseModel):
     cover_years: float = Field(gt=0, allow_inf_nan=False, description="largest stock, in years of exposed demand")
     max_fill_share: float = Field(gt=0, allow_inf_nan=False, description="largest purchase per year, share of demand")
     max_draw_share: float = Field(gt=0, allow_inf_nan=False, description="largest release per year, share of demand")
+    demand_form: Literal["isoelastic", "linear"] = "isoelastic"
 
     @property
     def discount(self) -> float:
@@ -86,9 +88,10 @@ class ProductReserve(BaseModel):
         p, q = self.disruption_start, self.disruption_end
         return np.array([[1.0 - p, p], [q, 1.0 - q]])
 
-    def demand(self) -> IsoelasticDemand:
-        """Constant-elasticity demand of the exposed market through (base price, exposed demand)."""
-        return IsoelasticDemand.through(self.base_price, self.exposed_demand, self.elasticity)
+    def demand(self) -> Demand:
+        """Demand of the exposed market through (base price, exposed demand) with ``elasticity`` there."""
+        form = IsoelasticDemand if self.demand_form == "isoelastic" else LinearDemand
+        return form.through(self.base_price, self.exposed_demand, self.elasticity)
 
     def disrupted_price(self) -> float:
         """Price in a disruption with no reserve action."""
@@ -139,14 +142,20 @@ def exposed_demand(name: str) -> float:
     return magnets * per_magnet[name]
 
 
-def calibrated_elasticity(gap: float, base_price: float, disrupted_price: float) -> float:
-    """Elasticity e with (1 - gap)**(-1/e) = disrupted/base: the observed rise from the observed gap."""
+def calibrated_elasticity(gap: float, base_price: float, disrupted_price: float, form: str = "isoelastic") -> float:
+    """Elasticity at the base point with which losing ``gap`` of supply raises the price to ``disrupted_price``.
+
+    Constant elasticity: (1 - gap)**(-1/e) = p1/p0, so e = ln(1/(1-gap)) / ln(p1/p0). Linear:
+    p1/p0 = 1 + gap/e, so e = gap / (p1/p0 - 1).
+    """
     if not (0 < gap < 1 and disrupted_price > base_price > 0):
         raise ScenarioError(f"cannot calibrate an elasticity from gap {gap}, prices {base_price} -> {disrupted_price}")
+    if form == "linear":
+        return gap / (disrupted_price / base_price - 1.0)
     return math.log(1.0 / (1.0 - gap)) / math.log(disrupted_price / base_price)
 
 
-def product(name: str, **overrides: float) -> ProductReserve:
+def product(name: str, **overrides: float | str | None) -> ProductReserve:
     """The reserve parameters of a product from parameters.csv, with any field overridden."""
     if name not in PRODUCTS:
         raise UnknownChoiceError("product", name, PRODUCTS)
@@ -156,15 +165,17 @@ def product(name: str, **overrides: float) -> ProductReserve:
     for own in ("base_price", "supply_gap", "disruption_start", "disruption_end"):
         fields[own] = _value(f"{name}.{own}")
     fields["exposed_demand"] = exposed_demand(name)
-    if _has(f"{name}.disrupted_price"):
-        fields["elasticity"] = calibrated_elasticity(float(fields["supply_gap"]), float(fields["base_price"]),
-                                                     _value(f"{name}.disrupted_price"))
-    else:
-        fields["elasticity"] = _value(f"{name}.demand_elasticity")
     unknown = sorted(set(overrides) - set(ProductReserve.model_fields))
     if unknown:
         raise UnknownChoiceError("reserve parameter", unknown[0], sorted(set(ProductReserve.model_fields) - {"product"}))
     fields.update({k: v for k, v in overrides.items() if v is not None})
+    if "elasticity" not in fields and _has(f"{name}.disrupted_price"):
+        # calibrated on the observed episode (the file's gap and prices), whatever gap is then assumed
+        fields["elasticity"] = calibrated_elasticity(_value(f"{name}.supply_gap"), _value(f"{name}.base_price"),
+                                                     _value(f"{name}.disrupted_price"),
+                                                     str(fields.get("demand_form", "isoelastic")))
+    elif "elasticity" not in fields:
+        fields["elasticity"] = _value(f"{name}.demand_elasticity")
     try:
         return ProductReserve(**fields)
     except ValidationError as err:
