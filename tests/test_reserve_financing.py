@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from critmin.errors import ScenarioError
-from critmin.reserve.financing import (DEFAULT_RATE, DEFAULT_YEARS, VAULT_LOAN_USD, VAULT_RESERVE_USD, annuity_payment,
-                                       schedule)
+from critmin.reserve.financing import (
+    DEFAULT_RATE,
+    DEFAULT_YEARS,
+    VAULT_LOAN_USD,
+    VAULT_RESERVE_USD,
+    annuity_payment,
+    schedule,
+)
 
 
 def test_project_vault_figures():
@@ -35,6 +41,10 @@ def test_schedule_repays_the_principal_and_is_worth_it_at_the_rate():
     # interest is the rate on the opening balance; balances chain
     np.testing.assert_allclose(table["interest"], DEFAULT_RATE * table["opening"], rtol=1e-14)
     np.testing.assert_allclose(table["opening"].iloc[1:].to_numpy(), table["closing"].iloc[:-1].to_numpy())
+
+
+def test_numpy_integers_are_whole_years():
+    assert len(schedule(1e6, 0.03, np.int64(5), grace=np.int64(1))) == 5
 
 
 def test_grace_years_pay_interest_only_then_an_annuity_over_the_rest():

@@ -9,9 +9,24 @@ import pytest
 from scipy.integrate import quad
 
 from critmin.errors import ScenarioError, SolverError, UnknownChoiceError
-from critmin.reserve.mdp import (IsoelasticDemand, LinearDemand, ReserveProblem, bellman, linear_program, market_problem, optimal_size, solve,
-                                 value_iteration)
-from critmin.reserve.products import PRODUCTS, calibrated_elasticity, exposed_demand, parameters, product
+from critmin.reserve.mdp import (
+    IsoelasticDemand,
+    LinearDemand,
+    ReserveProblem,
+    bellman,
+    linear_program,
+    market_problem,
+    optimal_size,
+    solve,
+    value_iteration,
+)
+from critmin.reserve.products import (
+    PRODUCTS,
+    calibrated_elasticity,
+    exposed_demand,
+    parameters,
+    product,
+)
 from critmin.reserve.published import TEISBERG_PVCOST, teisberg
 
 
@@ -173,6 +188,9 @@ def test_bad_inputs_raise_one_line_errors():
     with pytest.raises(ScenarioError, match="discount"):
         market_problem(np.arange(3.0), IsoelasticDemand(1.0, 0.5), {"normal": 1.0, "disrupted": 0.5},
                        np.array([[0.9, 0.1], [0.5, 0.5]]), 1.0, 0.0, 1.0)
+    with pytest.raises(ScenarioError, match="weights"):
+        market_problem(np.arange(3.0), IsoelasticDemand(1.0, 0.5), {"normal": 1.0, "disrupted": 0.5},
+                       np.array([[0.9, 0.1], [0.5, 0.5]]), 0.9, 0.0, 1.0, weights=np.zeros((2, 3)))
     with pytest.raises(ScenarioError, match="capacity"):
         product("dy_oxide").problem(-5.0)
     with pytest.raises(ScenarioError, match="at least one capacity"):

@@ -10,6 +10,13 @@
 
 from __future__ import annotations
 
-from critmin.reserve.mdp import IsoelasticDemand, LinearDemand, ReserveProblem, Solution, market_problem, solve
+from critmin.reserve.mdp import (
+    IsoelasticDemand,
+    LinearDemand,
+    ReserveProblem,
+    Solution,
+    market_problem,
+    solve,
+)
 
 __all__ = ["IsoelasticDemand", "LinearDemand", "ReserveProblem", "Solution", "market_problem", "solve"]

@@ -9,6 +9,7 @@ cites both). Neither the rate nor the term has been published, so :data:`DEFAULT
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 import pandas as pd
 
@@ -70,7 +71,7 @@ def _check(principal: float, rate: float, years: int, grace: int) -> None:
         raise ScenarioError(f"loan: field 'principal' (value {principal!r}) must be a positive amount")
     if not (math.isfinite(rate) and 0.0 <= rate < 1.0):
         raise ScenarioError(f"loan: field 'rate' (value {rate!r}) must be a yearly rate in [0, 1)")
-    if not (isinstance(years, int) and years >= 1):
+    if not (isinstance(years, Integral) and years >= 1):
         raise ScenarioError(f"loan: field 'years' (value {years!r}) must be a whole number of years >= 1")
-    if not (isinstance(grace, int) and 0 <= grace < years):
+    if not (isinstance(grace, Integral) and 0 <= grace < years):
         raise ScenarioError(f"loan: field 'grace' (value {grace!r}) must be a whole number of years in [0, years)")

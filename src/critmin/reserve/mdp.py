@@ -116,6 +116,8 @@ class ReserveProblem:
             raise ScenarioError(f"reserve MDP: cost must have shape {(n, m, m)}, got {self.cost.shape}")
         if not 0.0 < self.discount < 1.0:
             raise ScenarioError(f"reserve MDP: discount factor must lie in (0, 1), got {self.discount}")
+        if self.weights.shape != (n, m) or (self.weights < 0).any() or not self.weights.sum() > 0:
+            raise ScenarioError(f"reserve MDP: weights must be a non-negative {n}x{m} array with a positive sum")
         if not np.isfinite(self.cost).any(axis=2).all():
             i, s = np.argwhere(~np.isfinite(self.cost).any(axis=2))[0]
             raise ScenarioError(f"reserve MDP: no feasible action in state {self.states[i]!r} at stock {self.levels[s]:g}")

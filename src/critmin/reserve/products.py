@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Literal
 from importlib.resources import files
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from critmin.errors import DataError, ScenarioError, UnknownChoiceError
-from critmin.reserve.mdp import Demand, IsoelasticDemand, LinearDemand, ReserveProblem, market_problem, optimal_size
+from critmin.reserve.mdp import (
+    Demand,
+    IsoelasticDemand,
+    LinearDemand,
+    ReserveProblem,
+    market_problem,
+    optimal_size,
+)
 
 PRODUCTS: tuple[str, ...] = ("dy_oxide", "tb_oxide", "ndpr_oxide")
 PARAMETERS_FILE = "parameters.csv"
