@@ -25,6 +25,9 @@ def test_hand_worked_allocation():
     assert result.spent == pytest.approx(2.5)
     assert result.steps["product"].tolist() == ["A", "B", "A"]
     assert result.table.set_index("product").loc["A", "capacity"] == pytest.approx(1.5)
+    # the LP dual with shadow price 1 (the increment bought in part): 1 x 2.5 + (3 - 1) + (2 - 1) = 5.5
+    assert result.shadow_price == 1.0
+    assert result.duality_gap == pytest.approx(0.0, abs=1e-12)
 
 
 def _lp_optimum(curves, budget):
@@ -45,17 +48,24 @@ def product_curves():
 def test_greedy_equals_the_lp_on_the_products(product_curves, budget):
     result = allocate(product_curves, budget)
     assert result.avoided == pytest.approx(_lp_optimum(product_curves, budget), rel=1e-9)
+    assert abs(result.duality_gap) <= 1e-9 * result.avoided
     assert result.spent <= budget * (1 + 1e-12)
 
 
 def test_large_budget_stops_where_nothing_more_is_avoided(product_curves):
     """Project Vault's 12e9 USD is far more than these three exposed markets can use: the rest stays unspent."""
     result = allocate(product_curves, 12e9)
-    assert result.unspent > 0
+    assert result.unspent > 0 and result.shadow_price == 0.0
     assert (result.steps["per_dollar"] > 0).all()
     assert result.avoided > 0
     # every product's curve is certified by the MDP's Bellman residuals
     assert (product_curves["residual"] <= 1e-6 * product_curves["avoided"].abs().max()).all()
+
+
+def test_zero_budget_buys_nothing_and_is_certified():
+    curves = _curve("A", [0, 1, 2], [0, 3, 4])
+    result = allocate(curves, 0.0)
+    assert result.avoided == 0.0 and result.shadow_price == 3.0 and result.duality_gap == 0.0
 
 
 def test_non_concave_benefit_is_refused():

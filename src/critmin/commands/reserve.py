@@ -114,11 +114,13 @@ def allocate_command(
     curves = benefit_curves([product(n) for n in names], points=points)
     result = allocate(curves, budget)
     if _emit({"budget": budget, "spent": result.spent, "avoided": result.avoided, "unspent": result.unspent,
+              "shadow_price": result.shadow_price, "duality_gap": result.duality_gap,
               "allocation": result.table, "steps": result.steps, "curves": curves}, json_path):
         return
     console.print(rich_table(result.table, title=f"allocation of {budget:,.4g} USD"))
     console.print(f"spent {result.spent:,.4g} USD, expected discounted cost avoided {result.avoided:,.4g} USD, "
-                  f"unspent {result.unspent:,.4g} USD (no further increment avoids any cost)")
+                  f"unspent {result.unspent:,.4g} USD; marginal dollar avoids {result.shadow_price:.4g} USD; "
+                  f"LP duality gap {result.duality_gap:.1e}")
 
 
 @reserve_app.command("finance")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from critmin.errors import DataError, ScenarioError
+from critmin.errors import DataError, ScenarioError, SolverError
 from critmin.reserve.products import ProductReserve
 
 #: relative tolerance of the concavity check and of "avoids nothing"
@@ -45,6 +45,8 @@ class Allocation:
     budget: float
     table: pd.DataFrame  # product, capacity, spend, avoided, avoided_per_dollar, last_marginal_per_dollar
     steps: pd.DataFrame  # order, product, from_capacity, to_capacity, spend, avoided, per_dollar, fraction
+    shadow_price: float  # avoided cost per marginal dollar of budget (0 when budget is left over)
+    duality_gap: float  # LP dual bound minus the allocation's avoided cost: its optimality certificate
 
     @property
     def spent(self) -> float:
@@ -105,6 +107,15 @@ def allocate(curves: pd.DataFrame, budget: float) -> Allocation:
         left -= fraction * row.spend
     chosen = pd.DataFrame(taken, columns=["product", "from_capacity", "to_capacity", "spend", "avoided", "per_dollar", "fraction"])
     chosen.insert(0, "order", np.arange(1, len(chosen) + 1))
+    # certificate: with shadow price lam the LP dual bound is lam * budget + sum(max(0, avoided - lam * spend))
+    exhausted = left <= TOL * max(1.0, float(budget))
+    lam = 0.0
+    if exhausted and len(useful):
+        lam = float(chosen["per_dollar"].iloc[-1]) if len(chosen) else float(useful["per_dollar"].iloc[0])
+    dual = lam * float(budget) + float(np.clip(steps["avoided"] - lam * steps["spend"], 0.0, None).sum()) if len(steps) else 0.0
+    gap = dual - float(chosen["avoided"].sum())
+    if abs(gap) > TOL * max(1.0, dual):
+        raise SolverError(f"reserve allocation: greedy total {chosen['avoided'].sum():.6g} misses the LP bound {dual:.6g}")
     table = []
     for name in curves["product"].drop_duplicates():
         mine = chosen[chosen["product"] == name]
@@ -112,4 +123,4 @@ def allocate(curves: pd.DataFrame, budget: float) -> Allocation:
         table.append({"product": name, "capacity": float(mine["to_capacity"].max()) if len(mine) else 0.0,
                       "spend": spend, "avoided": avoided, "avoided_per_dollar": avoided / spend if spend > 0 else float("nan"),
                       "last_marginal_per_dollar": float(mine["per_dollar"].iloc[-1]) if len(mine) else float("nan")})
-    return Allocation(budget=float(budget), table=pd.DataFrame(table), steps=chosen)
+    return Allocation(budget=float(budget), table=pd.DataFrame(table), steps=chosen, shadow_price=lam, duality_gap=gap)
