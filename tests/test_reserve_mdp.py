@@ -39,6 +39,36 @@ def test_teisberg_published_optimum():
     assert sol.residual < 1e-9 and sol.lp_gap < 1e-9
 
 
+def test_gams_markov_lp_transcribed_literally():
+    """The GAMS file's own LP (occupation measures z(s,i,sp) >= 0, constr, equil, cost), written out here with its
+    parameters and solved by HiGHS, gives the same optimum 2401.5773 as critmin's MDP."""
+    from scipy.optimize import linprog
+
+    b, beta, g, e, q, d, k, pn, h = 0.95, 0.0625, 0.25, 0.1, 110.0, -130.0, 342.0, 34.526, 0.32
+    pr = np.array([[0.8, 0.2], [0.5, 0.5]])
+    dis = np.array([0.0, 11.0])
+    lev = 3.0 * np.arange(8)
+    n = len(lev)
+    idx = lambda s, i, sp: (s * 2 + i) * n + sp  # noqa: E731
+    cost = np.zeros(n * 2 * n)
+    a_eq = np.zeros((n * 2, n * 2 * n))
+    bounds = []
+    for s in range(n):
+        for i in range(2):
+            for sp in range(n):
+                p = (k / (q - dis[i] - d - (lev[sp] - lev[s]))) ** (1 / e)
+                cost[idx(s, i, sp)] = (g * (d * (p - pn) + k * (p ** (1 - e) - pn ** (1 - e)) / (1 - e))
+                                       + p * (lev[sp] - lev[s]) + h * lev[sp])
+                bounds.append((0, 0) if i == 1 and sp > s else (0, None))  # equil: no filling while disrupted
+                a_eq[s * 2 + i, idx(s, i, sp)] += 1.0  # sum(spp, z(sp,j,spp)) with (sp,j) = (s,i)
+                for j in range(2):
+                    a_eq[sp * 2 + j, idx(s, i, sp)] -= b * pr[i, j]  # - b sum((s,i), pr(i,j) z(s,i,sp))
+    res = linprog(cost, A_eq=a_eq, b_eq=np.full(n * 2, beta), bounds=bounds, method="highs")
+    assert res.status == 0
+    assert res.fun == pytest.approx(2401.5773, abs=5e-5)
+    assert res.fun == pytest.approx(solve(teisberg()).expected_cost, rel=1e-10)
+
+
 def test_teisberg_policy_never_fills_in_a_disruption_and_stationary_matches_the_market_chain():
     """The market chain (0.8/0.2, 0.5/0.5) is stationary at normal 5/7, disrupted 2/7 whatever the reserve does."""
     sol = solve(teisberg())
