@@ -110,6 +110,11 @@ def test_annuity_closed_form_and_loan_cash_flows():
     assert f["loan_payment_usd"].tolist() == pytest.approx([pay, pay, 0.0])
     assert f["loan_drawdown_usd"].tolist() == [1000, 0, 0]
     assert tr.outcomes["fiscal_cost_usd:total"] == pytest.approx(2 * pay - 1000)  # the interest
+    assert f["loan_outstanding_usd"].tolist() == pytest.approx([pay / 1.1, 0.0, 0.0])  # one payment left, discounted
+    long = run({"initial": 0}, loan={"principal_usd": 1000, "years": 10, "rate": 0.1})
+    # after 3 of 10 payments the balance is the present value of the other 7
+    pay10 = 1000 * 0.1 / (1 - 1.1 ** -10)
+    assert long.outcomes["loan_outstanding_end_usd:total"] == pytest.approx(pay10 * (1 - 1.1 ** -7) / 0.1)
 
 
 def test_decide_rules():

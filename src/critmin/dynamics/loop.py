@@ -38,6 +38,14 @@ from critmin.errors import ScenarioError
 from critmin.reserve.operation import Book, decide, size_action
 from critmin.scenario.schema import Demand, Scenario, Supply
 
+#: Columns of the tables the loop fills row by row.
+COLUMNS = {
+    "prices": ["period", "time", "region", "product", "price", "price_undisrupted", "price_no_action"],
+    "supply": ["period", "time", "region", "product", "quantity"],
+    "demand": ["period", "time", "region", "product", "quantity"],
+    "shortfall": ["period", "time", "dt", "region", "product", "undisrupted", "no_action", "final",
+                  "shortfall_no_action", "shortfall", "avoided"],
+}
 #: Relative gap below which consumption counts as equal to the undisrupted consumption (solver noise).
 NOISE = 1e-9
 
@@ -90,6 +98,7 @@ class _Run:
         self.tolerance = float(model.base_result.tolerance)
         self.solves = 0
         self.iterations = 0
+        self._maps: dict[int, tuple] = {}
         base_dem = model.base_result.demand
         self.consumption = {t: dict(zip(zip(base_dem["region"], base_dem["product"]), base_dem["quantity"]))
                             for t in [float(model.base_year)]}
@@ -232,7 +241,7 @@ class _Run:
         budget_left = book.budget_left()
         for h in self.reserve.holdings:
             key = (h.product, h.region)
-            p0, pu = current.price(h.region, h.product), r_u.price(h.region, h.product)
+            p0, pu = self.price(current, h.region, h.product), self.price(r_u, h.region, h.product)
             d = decide(h, book.held[key], p0, pu, dt, budget_left)
             if d.kind == "hold":
                 actions[key] = (d, 0.0)
@@ -244,7 +253,7 @@ class _Run:
                 if x not in cache:
                     extra = [stockpile(h.region, h.product, x, d.kind)] if x > 0 else []
                     cache[x] = self._solve(period_scenario(self.base, demand, supply, quotas + policies + extra), warm)
-                return cache[x].price(h.region, h.product)
+                return self.price(cache[x], h.region, h.product)
 
             x = size_action(price_at, d, dt, budget_left)
             actions[key] = (d, x)
@@ -253,7 +262,7 @@ class _Run:
                 current = cache[x]
                 policies.append(stockpile(h.region, h.product, x, d.kind))
                 if d.kind == "buy" and budget_left is not None:
-                    budget_left = max(0.0, budget_left - x * dt * current.price(h.region, h.product))
+                    budget_left = max(0.0, budget_left - x * dt * self.price(current, h.region, h.product))
         return current, actions, policies
 
     def execute(self, progress: Callable[[int, float], None] | None = None) -> Trajectory:
@@ -261,6 +270,7 @@ class _Run:
         book = Book.open(self.reserve) if self.reserve is not None else None
         warm_u = m.base_result
         for i, t in enumerate(m.periods.astype(float)):
+            self._maps.clear()
             demand = grown_demand(self.base.demand, self.factor[:, i])
             supply = self._supply(i, t)
             r_u = self._solve(period_scenario(self.base, demand, supply, []), warm_u)
@@ -283,41 +293,47 @@ class _Run:
         flows = {"purchase_usd": 0.0, "sales_usd": 0.0, "storage_usd": 0.0, "carrying_usd": 0.0, "valuation_usd": 0.0}
         for h in self.reserve.holdings:
             d, x = actions[(h.product, h.region)]
-            price = r_1.price(h.region, h.product)
+            price = self.price(r_1, h.region, h.product)
             row = book.apply(h, d.kind if x > 0 else "hold", x, price, dt)
             for k in flows:
                 flows[k] += row[k]
             self.rows["reserve"].append({"period": i, "time": t, "product": h.product, "region": h.region,
                                          "action": d.kind if x > 0 else "hold", "reason": d.reason if x > 0 else "",
                                          "rate_per_year": x, "target_price": d.target if x > 0 else float("nan"),
-                                         "price_no_action": r_0.price(h.region, h.product), "price": price, **row})
+                                         "price_no_action": self.price(r_0, h.region, h.product), "price": price, **row})
         drawdown = self.reserve.loan.principal_usd if (self.reserve.loan is not None and i == 0) else 0.0
         payment = book.loan_payment(dt)
         net = flows["purchase_usd"] + flows["storage_usd"] + flows["carrying_usd"] + payment - flows["sales_usd"] - drawdown
         self.rows["fiscal"].append({"period": i, "time": t, **{k: v for k, v in flows.items() if k != "valuation_usd"},
                                     "loan_drawdown_usd": drawdown, "loan_payment_usd": payment, "net_cost_usd": net,
-                                    "reserve_value_usd": flows["valuation_usd"]})
+                                    "reserve_value_usd": flows["valuation_usd"], "loan_outstanding_usd": book.loan_outstanding()})
+
+    def maps(self, r) -> tuple[dict, dict]:
+        """(price, consumption) by (region, product) of an equilibrium, built once per result: a
+        dict lookup instead of filtering a DataFrame (the loop asks for many prices)."""
+        got = self._maps.get(id(r))
+        if got is None or got[0] is not r:
+            p, d = r.prices, r.demand.groupby(["region", "product"], sort=True)["quantity"].sum()
+            got = (r, dict(zip(zip(p["region"], p["product"]), p["price"].to_numpy(float))), d.to_dict())
+            self._maps[id(r)] = got
+        return got[1], got[2]
+
+    def price(self, r, region: str, product: str) -> float:
+        return self.maps(r)[0].get((region, product), float("nan"))
 
     def _record(self, i: int, t: float, r_u, r_0, r_1) -> None:
         dt = self.m.dt
-        key = ["region", "product"]
-        prices = r_1.prices.merge(
-            r_u.prices.rename(columns={"price": "price_undisrupted"}), on=key, how="left").merge(
-            r_0.prices.rename(columns={"price": "price_no_action"}), on=key, how="left")
-        self.rows["prices"].append(prices.assign(period=i, time=t))
-        self.rows["supply"].append(r_1.supply.assign(period=i, time=t))
-        self.rows["demand"].append(r_1.demand.assign(period=i, time=t))
-        du = r_u.demand.groupby(key)["quantity"].sum().rename("undisrupted")
-        d0 = r_0.demand.groupby(key)["quantity"].sum().rename("no_action")
-        d1 = r_1.demand.groupby(key)["quantity"].sum().rename("final")
-        sf = pd.concat([du, d0, d1], axis=1).fillna(0.0).reset_index()
-        noise = NOISE * sf["undisrupted"].abs().clip(lower=1.0)  # solver noise is not a shortfall
-        gap0, gap1 = sf["undisrupted"] - sf["no_action"], sf["undisrupted"] - sf["final"]
-        sf["shortfall_no_action"] = gap0.where(gap0 > noise, 0.0)
-        sf["shortfall"] = gap1.where(gap1 > noise, 0.0)
-        sf["avoided"] = sf["shortfall_no_action"] - sf["shortfall"]
-        self.rows["shortfall"].append(sf.assign(period=i, time=t, dt=dt))
-        self.consumption[t] = dict(zip(zip(d1.index.get_level_values(0), d1.index.get_level_values(1)), d1.to_numpy()))
+        (p1, d1), (pu, du), (p0, d0) = self.maps(r_1), self.maps(r_u), self.maps(r_0)
+        self.rows["prices"].extend((i, t, k[0], k[1], v, pu.get(k, np.nan), p0.get(k, np.nan)) for k, v in p1.items())
+        for name, frame in (("supply", r_1.supply), ("demand", r_1.demand)):
+            self.rows[name].extend((i, t, a, b, q) for a, b, q in zip(frame["region"], frame["product"], frame["quantity"]))
+        for k in sorted(set(du) | set(d0) | set(d1)):
+            u, n, f = du.get(k, 0.0), d0.get(k, 0.0), d1.get(k, 0.0)
+            noise = NOISE * max(abs(u), 1.0)  # solver noise is not a shortfall
+            s0 = u - n if u - n > noise else 0.0
+            s1 = u - f if u - f > noise else 0.0
+            self.rows["shortfall"].append((i, t, dt, k[0], k[1], u, n, f, s0, s1, s0 - s1))
+        self.consumption[t] = dict(d1)
         self.rows["periods"].append({"period": i, "time": t, "dt": dt, "residual": max(r_u.residual, r_0.residual, r_1.residual)})
 
     def _commit(self, t: float, r) -> None:
@@ -328,7 +344,7 @@ class _Run:
         waiting = np.nonzero(np.isinf(self.committed))[0]
         for j in waiting:
             region, product = pr["region"].iat[j], pr["product"].iat[j]
-            expected = r.price(region, product)
+            expected = self.price(r, region, product)
             if self.m.pipeline is not None and self.m.pipeline.expectation == "reference_price":
                 ri, ki = self.m.scenario.region_ids.index(region), self.m.scenario.product_ids.index(product)
                 for rmask, kmask, floor in self.m.floors:
@@ -341,10 +357,8 @@ class _Run:
     # --- tables and outcomes --------------------------------------------------------------------
     def _trajectory(self) -> Trajectory:
         tables: dict[str, pd.DataFrame] = {}
-        for name in ("prices", "supply", "demand", "shortfall"):
-            frame = pd.concat(self.rows[name], ignore_index=True)
-            lead = ["period", "time"] + (["dt"] if "dt" in frame.columns else [])
-            tables[name] = frame[lead + [c for c in frame.columns if c not in lead]]
+        for name, columns in COLUMNS.items():
+            tables[name] = pd.DataFrame(self.rows[name], columns=columns)
         for name in ("capacity", "reserve", "fiscal", "events", "periods"):
             tables[name] = pd.DataFrame(self.rows[name])
         tables["projects"] = self._projects()
@@ -385,6 +399,7 @@ class _Run:
             out["reserve_sales_usd:total"] = float(fs["sales_usd"].sum())
             out["loan_payment_usd:total"] = float(fs["loan_payment_usd"].sum())
             out["reserve_value_end_usd:total"] = float(fs["reserve_value_usd"].iloc[-1])
+            out["loan_outstanding_end_usd:total"] = float(fs["loan_outstanding_usd"].iloc[-1])
         out["disrupted_years:total"] = float(len({r["period"] for r in self.rows["events"]}) * dt)
         out["committed_projects:total"] = float(np.isfinite(self.committed).sum())
         return out

@@ -159,6 +159,15 @@ class Book:
                 "carrying_usd": self.reserve.carrying_rate * mean_held * price * dt,
                 "valuation_usd": after * price}
 
+    def loan_outstanding(self) -> float:
+        """Principal still owed: the present value at the loan's rate of the payments not yet due."""
+        ln = self.reserve.loan
+        if ln is None or self.loan_years_left <= 0:
+            return 0.0
+        if ln.rate == 0:
+            return self.loan_payment_usd_per_year * self.loan_years_left
+        return self.loan_payment_usd_per_year * (1.0 - (1.0 + ln.rate) ** (-self.loan_years_left)) / ln.rate
+
     def loan_payment(self, dt: float) -> float:
         """Instalments falling due in a period of ``dt`` years (none after the loan's term)."""
         due = min(dt, self.loan_years_left)
