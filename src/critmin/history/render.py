@@ -229,7 +229,7 @@ def markdown(h: History) -> str:
              f"Certificate: the largest engine residual over all {len(h.outcomes) + len(BOUNDS) * len(h.markets)} "
              f"solves (baselines and controls, three elasticity settings) is {_small(h.max_residual)}; the largest "
              f"gap between a baseline and its observed prices and quantities is {_small(h.max_fit)} "
-             f"(required: at most {FIT_TOLERANCE:g}).\n",
+             f"(required: at most {FIT_TOLERANCE:g}). The elasticity-gap solves below are certified the same way.\n",
              "## Summary\n", _summary(h),
              "## The elasticity gap\n", GAP_INTRO, _gaps(h), GAP_TEXT,
              "## Observed rows not compared\n",
