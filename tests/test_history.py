@@ -221,7 +221,7 @@ def test_antimony_ore_price_follows_the_refined_price_in_a_closed_form_no_ore_tr
                 {"kind": "export_ban", "product": "ore", "origin": "ROW", "destination": "CHN"},
                 {"kind": "export_ban", "product": "ore", "origin": "CHN", "destination": "ROW"}]
     scenario = m.scenario("value", policies)
-    pick = lambda field, product: next(e for e in scenario[field] if (e["region"], e["product"]) == ("CHN", product))  # noqa: E731
+    pick = lambda field, product: next(e for e in scenario[field] if (e["region"], e["product"]) == ("CHN", product))
     s, p, d = pick("supply", "ore"), pick("processing", "refined"), pick("demand", "refined")
     z = (d["intercept"] - k * s["intercept"] - p["intercept"] + d["slope"] * quota) / (s["slope"] * k ** 2 + p["slope"] + d["slope"])
     ore_price = s["intercept"] + s["slope"] * k * z

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.errors import InputFileError
-from critmin.history.gap import gaps
-from critmin.history.experiments import VARIABLES, Outcome, load_experiments, run_market
 from critmin.history.chain import ChainMarket
+from critmin.history.experiments import VARIABLES, Outcome, load_experiments, run_market
+from critmin.history.gap import gaps
 from critmin.history.markets import FOLDER, Market, load_markets, read_table
 
 KEY = ["episode", "variable", "region", "period"]

@@ -12,8 +12,8 @@ import pandas as pd
 
 from critmin.history.chain import ChainMarket
 from critmin.history.compare import History
-from critmin.history.gap import LIMITS
 from critmin.history.experiments import BOUNDS, FIT_TOLERANCE
+from critmin.history.gap import LIMITS
 
 HEADER = """# The model against history
 
