@@ -140,3 +140,17 @@ def test_cli_world_lists_the_new_products_with_sources(capsys):
     code, out, _ = run_cli(capsys, "world", "--minerals", "rare_earths")
     assert code == 0 and "products: world output" in out
     assert all(pid in out for pid in HEAVY)
+
+
+@pytest.mark.parametrize("horizon", ["short", "long"])
+@pytest.mark.parametrize("bound", ["inelastic", "elastic"])
+def test_every_elasticity_bound_gives_a_unique_fitted_world(horizon, bound):
+    # Dy and Tb are used only jointly by magnets: with both outputs fixed (elasticity 0) the split
+    # of the magnet margin between their prices would be indeterminate, so the world's own rows
+    # (dy_tb_oxide) keep the low end at 0.05 (short) and 0.3 (long); the fit must hold at every end.
+    w = build_world({"year": 2024, "minerals": ["rare_earths"], "elasticities": {"horizon": horizon, "bound": bound}})
+    used = w.elasticities.value(next(p for p in w.observed.products if p.id == "tb_oxide"), "supply", "CHN")
+    expected = {("short", "inelastic"): 0.05, ("short", "elastic"): 0.3, ("long", "inelastic"): 0.3, ("long", "elastic"): 1.5}
+    assert used == expected[(horizon, bound)]
+    cal = w.calibration
+    assert cal[cal["kind"].isin(CHECKED)]["relative"].abs().max() <= TOLERANCE

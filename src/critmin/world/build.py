@@ -49,7 +49,8 @@ class WorldMarket:
             used += [("input_coefficients", c.factor_parameter) for c in p.trade if c.factor_parameter]
             used += [("conversion_costs", p.margin_parameter)] if p.margin_parameter else []
             used += [("trade_costs", p.freight_parameter)]
-            used += [("elasticities", self.elasticities.source(p, side)) for side in ("supply", "demand")]
+            sides = ("supply", "demand") if p.demand else ("supply",)  # a product without final demand uses no demand row
+            used += [("elasticities", self.elasticities.source(p, side)) for side in sides]
         for table, pid in dict.fromkeys(used):
             row = params[table].set_index("parameter").loc[pid]
             rows.append({"what": f"{table}: {pid} = {row['value']:g} {row['unit']}", "source": row["source"],

@@ -113,12 +113,12 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
         ),
         ChainProduct(
             id="dy_oxide", mineral="rare_earths", stage="refining", name="Dysprosium oxide", unit="t",
-            price_parameter="dy_oxide_reference", elasticity_product="dysprosium_oxide",
+            price_parameter="dy_oxide_reference", elasticity_product="dy_tb_oxide",
             freight_parameter="freight_share_refined_products", location="table",
         ),
         ChainProduct(
             id="tb_oxide", mineral="rare_earths", stage="refining", name="Terbium oxide", unit="t",
-            price_parameter="tb_oxide_reference", elasticity_product="dysprosium_oxide",
+            price_parameter="tb_oxide_reference", elasticity_product="dy_tb_oxide",
             freight_parameter="freight_share_refined_products", location="table",
         ),
         ChainProduct(
