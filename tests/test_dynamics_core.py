@@ -216,3 +216,53 @@ def test_targets_grammar_and_draws():
     # a drawn demand elasticity pivots the curve through (45, 55): e = -2 -> slope 55 / (2 x 45)
     tr = simulate(m, {"elasticity.demand:good": -2.0})
     assert price(tr)[0] == pytest.approx(55.0)
+
+
+def test_cost_and_supply_elasticity_draws():
+    m = prepare(one(pipeline={"projects": [project(incentive_price=50)]}))
+    # costs x 1.2: incentive 60 > 55, the project never commits; at x 1.0 it commits (test above)
+    assert simulate(m, {"cost:pipeline": 1.2}).tables["projects"]["committed"].isna().all()
+    # supply elasticity 0.5 at (45, 55): slope 55 / (0.5 x 45); the base price stays 55
+    tr = simulate(prepare(one(growth=[{"product": "good", "rate": 0.05, "source": "test"}])), {"elasticity.supply:good": 0.5})
+    s = 55 / (0.5 * 45)
+    c = 55 - s * 45
+    g = 1.05 ** np.arange(7)
+    # supply p = c + s q, demand p = 100 - q / g: p = (c + 100 s g) / (1 + s g)
+    assert price(tr) == pytest.approx((c + 100 * s * g) / (1 + s * g), rel=1e-10)
+
+
+def test_recycling_grows_with_consumption_lag_years_earlier():
+    # rate 0.5, lag 2: recycled R(t) = 0.5 max(0, C(t - 2) - C(2024)) at cost 0; with demand grown by
+    # g, 10 + q - ... : p = (10 - R + 100 g) / (1 + g), C = g (100 - p)
+    tr = simulate(prepare(one(growth=[{"product": "good", "rate": 0.1, "source": "test"}],
+                              recycling=[{"product": "good", "rate": 0.5, "lag_years": 2}])))
+    g = 1.1 ** np.arange(7)
+    p, c, r = np.zeros(7), np.zeros(7), np.zeros(7)
+    for t in range(7):
+        r[t] = 0.5 * max(0.0, (c[t - 2] if t >= 2 else 45.0) - 45.0)
+        p[t] = (10 - r[t] + 100 * g[t]) / (1 + g[t])
+        c[t] = g[t] * (100 - p[t])
+    assert price(tr) == pytest.approx(p, rel=1e-10)
+    cap = tr.tables["capacity"].set_index("time")["capacity_per_year"]
+    assert list(cap.index) == [2027.0, 2028.0, 2029.0, 2030.0]  # C(2024) = C(base): nothing in 2026
+    assert cap.to_numpy() == pytest.approx(r[3:], rel=1e-10)
+
+
+def test_intermediate_products_have_a_shortfall_through_their_use_as_inputs():
+    chain = {
+        "name": "chain", "products": [{"id": "ore"}, {"id": "metal", "inputs": {"ore": 2}}], "regions": ["X", "M"],
+        "supply": [{"region": "X", "product": "ore", "intercept": 5, "slope": 0.1}],
+        "processing": [{"region": "M", "product": "metal", "intercept": 10, "slope": 0.2}],
+        "demand": [{"region": "M", "product": "metal", "intercept": 200, "slope": 1}],
+        "transport": [{"product": "ore", "origin": "X", "destination": "M", "cost": 1}],
+        "horizon": {"start": 2024, "end": 2025},
+        "disruptions": [{"id": "d", "supplier": "X", "products": ["ore"], "destinations": "M", "share_withheld": 0.5,
+                         "start": 2025, "duration": 1}],
+    }
+    tr = simulate(prepare(chain))
+    sf = tr.tables["shortfall"].set_index(["time", "region", "product"])
+    ore = sf.loc[(2025.0, "M", "ore")]
+    # M uses 2 ore per metal; the licence halves ore arriving in M, so ore use halves
+    assert ore["no_action"] == pytest.approx(0.5 * ore["undisrupted"], rel=1e-9)
+    metal = sf.loc[(2025.0, "M", "metal")]
+    assert ore["shortfall"] == pytest.approx(2 * metal["shortfall"], rel=1e-9)

@@ -99,9 +99,9 @@ class _Run:
         self.solves = 0
         self.iterations = 0
         self._maps: dict[int, tuple] = {}
-        base_dem = model.base_result.demand
-        self.consumption = {t: dict(zip(zip(base_dem["region"], base_dem["product"]), base_dem["quantity"]))
-                            for t in [float(model.base_year)]}
+        self.inputs = {p.id: dict(p.inputs) for p in model.scenario.products}
+        self.base_consumption = self.maps(model.base_result)[1]
+        self.consumption: dict[float, dict] = {}  # simulated periods
 
     # --- draws applied before the loop ----------------------------------------------------------
     def _base_market(self, targets) -> Scenario:
@@ -187,7 +187,7 @@ class _Run:
                 continue
             lag_t = t - spec.lag_years
             past = self._consumption_at(lag_t)
-            base = self.consumption[float(m.base_year)]
+            base = self.base_consumption
             for (region, product), q in sorted(past.items()):
                 if product != spec.product:
                     continue
@@ -206,13 +206,14 @@ class _Run:
         first = float(self.m.periods[0])
         if time >= first - 1e-9 and known:
             return self.consumption[max(known)]
-        base = self.consumption[float(self.m.base_year)]
-        out = {}
-        years = self.m.periods
+        out = dict(self.base_consumption)
+        if time <= self.m.base_year:
+            return out
         for e, d in enumerate(self.base.demand):
             key = (d.region, d.product)
-            g = float(np.interp(time, years, self.factor[e])) if time > self.m.base_year else 1.0
-            out[key] = base.get(key, 0.0) * g
+            if key in out:
+                years = np.r_[self.m.base_year, self.m.periods]
+                out[key] = self.base_consumption[key] * float(np.interp(time, years, np.r_[1.0, self.factor[e]]))
         return out
 
     def _quotas(self, i: int, t: float, r_u) -> list:
@@ -309,12 +310,19 @@ class _Run:
                                     "reserve_value_usd": flows["valuation_usd"], "loan_outstanding_usd": book.loan_outstanding()})
 
     def maps(self, r) -> tuple[dict, dict]:
-        """(price, consumption) by (region, product) of an equilibrium, built once per result: a
-        dict lookup instead of filtering a DataFrame (the loop asks for many prices)."""
+        """(price, consumption) by (region, product) of an equilibrium, built once per result (a dict
+        lookup instead of filtering a DataFrame). Consumption = final demand + use as an input of
+        processing (e.g. Dy oxide in magnet making), so an intermediate product has a shortfall too."""
         got = self._maps.get(id(r))
         if got is None or got[0] is not r:
-            p, d = r.prices, r.demand.groupby(["region", "product"], sort=True)["quantity"].sum()
-            got = (r, dict(zip(zip(p["region"], p["product"]), p["price"].to_numpy(float))), d.to_dict())
+            p = r.prices
+            use: dict[tuple[str, str], float] = defaultdict(float)
+            for region, product, q in zip(r.demand["region"], r.demand["product"], r.demand["quantity"].to_numpy(float)):
+                use[(region, product)] += q
+            for region, product, z in zip(r.processing["region"], r.processing["product"], r.processing["quantity"].to_numpy(float)):
+                for k, coef in self.inputs[product].items():
+                    use[(region, k)] += coef * z
+            got = (r, dict(zip(zip(p["region"], p["product"]), p["price"].to_numpy(float))), dict(use))
             self._maps[id(r)] = got
         return got[1], got[2]
 
