@@ -15,6 +15,7 @@ from critmin.ensemble.run import chunks
 from critmin.ensemble.store import EnsembleFolderError
 from critmin.ensemble.uncertainty import draw
 
+
 def digests(folder):
     """sha256 of every output file except the run log and the report (they name the executor)."""
     names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in ("run-log.jsonl", "report.html"))

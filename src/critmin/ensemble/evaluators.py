@@ -120,7 +120,7 @@ class DaskEvaluator:
             return
         with single_threaded_children():
             cluster = dd.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=logging.ERROR)
+                                      dashboard_address=":0", silence_logs=logging.ERROR)
         with cluster, dd.Client(cluster) as client:
             yield client
 
