@@ -134,12 +134,15 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
         note("supply on curve", S / Qg)
     fixed = np.zeros((nR, nK))
     resp = np.zeros((nR, nK))
-    for dm in sc.demand:
-        r, k = rix[dm.region], kix[dm.product]
-        if dm.fixed:
-            fixed[r, k] += dm.quantity
-        else:
-            resp[r, k] += max(0.0, (dm.intercept - p[r, k]) / dm.slope)
+    if sc.demand:
+        r = np.array([rix[dm.region] for dm in sc.demand]); k = np.array([kix[dm.product] for dm in sc.demand])
+        is_fixed = np.array([dm.fixed for dm in sc.demand], dtype=bool)
+        qty = np.array([dm.quantity if dm.fixed else 0.0 for dm in sc.demand], dtype=float)
+        a = np.array([0.0 if dm.fixed else dm.intercept for dm in sc.demand], dtype=float)
+        b = np.array([1.0 if dm.fixed else dm.slope for dm in sc.demand], dtype=float)
+        np.add.at(fixed, (r[is_fixed], k[is_fixed]), qty[is_fixed])
+        curve = ~is_fixed
+        np.add.at(resp, (r[curve], k[curve]), np.maximum(0.0, (a[curve] - p[r[curve], k[curve]]) / b[curve]))
     note("demand on curve", np.abs(D - fixed - resp) / Qg)
 
     # processing on its marginal-cost curve at the margin output price - input cost; the margin
