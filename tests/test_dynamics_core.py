@@ -266,3 +266,13 @@ def test_intermediate_products_have_a_shortfall_through_their_use_as_inputs():
     assert ore["no_action"] == pytest.approx(0.5 * ore["undisrupted"], rel=1e-9)
     metal = sf.loc[(2025.0, "M", "metal")]
     assert ore["shortfall"] == pytest.approx(2 * metal["shortfall"], rel=1e-9)
+
+
+def test_a_bloc_floor_is_the_price_a_project_expects_under_reference_price():
+    # market price 55 < incentive 60, but a CfD floor of 70 covers the project's region: it commits
+    floor = [{"kind": "price_floor", "product": "good", "scope": "A", "price": 70, "mechanism": "cfd"}]
+    spec = {"projects": [project(incentive_price=60)]}
+    with_floor = simulate(prepare(one(policies=floor, pipeline={**spec, "expectation": "reference_price"})))
+    assert with_floor.tables["projects"]["committed"].iloc[0] == 2025
+    myopic = simulate(prepare(one(policies=floor, pipeline={**spec, "expectation": "last_price"})))
+    assert myopic.tables["projects"]["committed"].isna().all()

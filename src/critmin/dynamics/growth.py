@@ -59,7 +59,3 @@ def growth_function(g: Growth, base_year: int, where: str, field: str):
     base = float(np.interp(base_year, years, values))
     return lambda year: float(np.interp(year, years, values)) / base
 
-
-def rate_override(rate: float):
-    """The growth function of a drawn annual rate (an uncertainty ``growth:<product>``)."""
-    return lambda year, base_year: (1.0 + rate) ** (year - base_year)

@@ -56,10 +56,6 @@ class DynamicModel:
         """True when some event is drawn at random (a simulation then needs an rng)."""
         return any(d.random for d in self.disruptions)
 
-    @property
-    def years(self) -> np.ndarray:
-        return self.periods
-
 
 def _validate(model: type[BaseModel], value: Any, where: str, field: str):
     """Validate one section; the error names the file, the field path and the offending value."""
