@@ -186,6 +186,10 @@ def test_error_names_file_field_and_value():
     with pytest.raises(InputFileError, match=r"field 'reserve.holdings\[0\].region' \(value 'Q'\)"):
         prepare(one(reserve={"holdings": [{"product": "good", "region": "Q", "capacity": 1, "max_fill_per_year": 1,
                                            "max_draw_per_year": 1}]}))
+    island = two(regions=["X", "M", "Z"])
+    with pytest.raises(InputFileError, match=r"field 'reserve.holdings\[0\].region' \(value 'Z'\): no market"):
+        prepare(dict(island, reserve={"holdings": [{"product": "good", "region": "Z", "capacity": 1,
+                                                    "max_fill_per_year": 1, "max_draw_per_year": 1}]}))
     with pytest.raises(InputFileError, match="horizon"):
         prepare({k: v for k, v in ONE.items() if k != "horizon"})
 

@@ -148,6 +148,9 @@ def prepare(source: str | Path | dict[str, Any], step=None) -> DynamicModel:
             if h.region not in sc.region_ids:
                 raise InputFileError(where, f"unknown region; regions are {', '.join(sc.region_ids)}",
                                      f"reserve.holdings[{j}].region", h.region)
+            if not np.isfinite(base_result.price(h.region, h.product)):
+                raise InputFileError(where, f"no market for {h.product!r} in this region (no supply, demand, "
+                                            "processing or trade reaches it)", f"reserve.holdings[{j}].region", h.region)
     floors = [(resolve(p.scope, sc.region_ids, sc.blocs), resolve(p.product, sc.product_ids, what="product"), float(p.price))
               for p in sc.policies if p.kind == "price_floor"]
     model = DynamicModel(
