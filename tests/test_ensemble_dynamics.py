@@ -67,3 +67,12 @@ def test_cli_ensemble_names_a_bad_uncertainty(capsys, scenario, tmp_path):
     scenario.write_text(yaml.safe_dump(data))
     code, _, err = run_cli(capsys, "ensemble", str(scenario), "-n", "2", "-o", str(tmp_path / "a"))
     assert code == 2 and "field 'uncertainties[1].target' (value 'disruption:nope.probability')" in err
+
+
+def test_cli_ensemble_executor_options_are_checked_before_any_work(capsys, scenario, tmp_path):
+    code, _, err = run_cli(capsys, "ensemble", str(scenario), "-n", "2", "--workers", "0", "-o", str(tmp_path / "a"))
+    assert code == 2 and err == "error: --workers must be at least 1, got 0\n"
+    code, _, err = run_cli(capsys, "ensemble", str(scenario), "-n", "2", "--workers", "3", "--scheduler", "tcp://10.0.0.5:8786",
+                           "-o", str(tmp_path / "a"))
+    assert code == 2 and "a remote scheduler's workers are started with it" in err
+    assert not (tmp_path / "a").exists()

@@ -101,7 +101,8 @@ def _dask() -> Any:
 
 @dataclass(frozen=True)
 class DaskEvaluator:
-    """A Dask cluster: ``address`` of a running scheduler, or ``"local"`` for a LocalCluster of ``workers`` processes."""
+    """A Dask cluster: ``address`` of a running scheduler (``workers`` 0: the cluster's own), or ``"local"`` for a
+    LocalCluster of ``workers`` processes."""
 
     address: str = "local"
     workers: int = 2
@@ -116,6 +117,8 @@ class DaskEvaluator:
             except OSError as err:
                 raise CritminError(f"cannot reach the Dask scheduler at {self.address!r}: {err}") from None
             with client:
+                if not client.scheduler_info().get("workers"):
+                    raise CritminError(f"the Dask scheduler at {self.address!r} has no workers")
                 yield client
             return
         with single_threaded_children():
@@ -142,6 +145,8 @@ def evaluator(workers: int | None = None, scheduler: str | None = None) -> Seria
         raise CritminError(f"--workers must be at least 1, got {workers}")
     if scheduler is not None:
         _dask()
+        if scheduler != "local":  # a running cluster: its workers were started with it
+            return DaskEvaluator(scheduler, 0)
         return DaskEvaluator(scheduler, workers or 2)
     if workers and workers > 1:
         return ProcessPoolEvaluator(workers)

@@ -24,7 +24,6 @@ from critmin.ensemble.evaluators import SerialEvaluator
 from critmin.ensemble.experiment import OUTCOMES, SAMPLES, Experiment
 from critmin.ensemble.summary import outcome_summary, region_summary, wide_outcomes
 from critmin.errors import DataError, SolverError, UnknownChoiceError
-from critmin.reports import ensemble as report
 
 #: Files written beside the tables: per-region summary, PRIM box, feature scores, the report (not hashed: it names
 #: the executors of each session).
@@ -133,7 +132,9 @@ def finish(exp: Experiment, out: Path, ident: dict[str, Any], worst: str | None 
                                                       "coverage": found.box.coverage, "density": found.box.density}}
     manifest = store.finish(out, ident, files, facts)
     result = EnsembleResult(out, tables, summary, regions, found, note, manifest, sessions(out))
-    if html:
+    if html:  # plotly is imported only where a report is written, not in every worker
+        from critmin.reports import ensemble as report
+
         store.write_text(out / REPORT, report.render(result, regions, found, note))
     return result
 
