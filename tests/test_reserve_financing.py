@@ -17,9 +17,11 @@ from critmin.reserve.financing import (
 
 
 def test_project_vault_figures():
-    """EXIM Direct Loan of up to $10 billion; 'a nearly $12 billion critical mineral reserve' (Feb 2026 reports)."""
+    """EXIM Direct Loan of up to $10 billion; 'a nearly $12 billion critical mineral reserve'; 'this record-setting
+    15-year loan' (GB Daily citing Bloomberg, gbdaily.news/?p=9518) (Feb 2026 reports, decision 0063)."""
     assert VAULT_LOAN_USD == 10e9
     assert VAULT_RESERVE_USD == 12e9
+    assert DEFAULT_YEARS == 15
 
 
 def test_annuity_payment_closed_form():

@@ -127,7 +127,7 @@ def allocate_command(
 def finance_command(
     principal: Optional[float] = typer.Option(None, "--principal", help="Loan in USD (default: EXIM's 10e9 for Project Vault)."),
     rate: Optional[float] = typer.Option(None, "--rate", help="Yearly interest rate (default: critmin assumption 0.045)."),
-    years: Optional[int] = typer.Option(None, "--years", help="Term in years (default 15)."),
+    years: Optional[int] = typer.Option(None, "--years", help="Term in years (default: the reported 15)."),
     grace: int = typer.Option(0, "--grace", help="Interest-only years at the start."),
     json_path: Optional[str] = JSON,
 ) -> None:
@@ -139,7 +139,8 @@ def finance_command(
     years = f.DEFAULT_YEARS if years is None else years
     table = f.schedule(principal, rate, years, grace)
     terms = {"principal": principal, "rate": rate, "years": years, "grace": grace,
-             "principal_source": f.VAULT_LOAN_SOURCE, "rate_source": "critmin assumption (not published)"}
+             "principal_source": f.VAULT_LOAN_SOURCE, "years_source": f.DEFAULT_YEARS_SOURCE,
+             "rate_source": "critmin assumption (not published)"}
     if _emit({"terms": terms, "schedule": table, "total_interest": float(table["interest"].sum())}, json_path):
         return
     console.print(rich_table(table, title=f"loan of {principal:,.4g} USD at {rate:.2%} over {years} years, {grace} grace",

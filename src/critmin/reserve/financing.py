@@ -1,9 +1,9 @@
 """Loan financing of a reserve: the yearly schedule of an annuity loan with an optional grace period.
 
 Project Vault (announced 2 February 2026) is a nearly 12 billion USD critical-minerals reserve, of
-which the Export-Import Bank of the United States (EXIM) lends up to 10 billion USD (decision 0063
-cites both). Neither the rate nor the term has been published, so :data:`DEFAULT_RATE` and
-:data:`DEFAULT_YEARS` are critmin assumptions that every function lets the caller override.
+which the Export-Import Bank of the United States (EXIM) lends up to 10 billion USD over a reported
+15 years (decision 0063 cites all three). The rate has not been published, so :data:`DEFAULT_RATE`
+is a critmin assumption; every function lets the caller override every term.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ VAULT_LOAN_SOURCE = ("WorldTribune, 'White House convenes 54 nations to counter 
                      "of up to $10 billion for Project Vault'")
 #: assumed yearly interest rate of the loan (not published; a critmin assumption)
 DEFAULT_RATE = 0.045
-#: assumed term in years (not published; the issue's example)
+#: term in years, as reported (Bloomberg via gbdaily.news, 2 Feb 2026)
 DEFAULT_YEARS = 15
+DEFAULT_YEARS_SOURCE = ("GB Daily, 'Trump Initiates $12B Project Vault for Strategic Mineral Stockpile' (source: "
+                        "Bloomberg), https://gbdaily.news/?p=9518: 'The Ex-Im Bank board gave the green light for this "
+                        "record-setting 15-year loan on Monday'")
 
 
 def annuity_payment(principal: float, rate: float, years: int) -> float:
