@@ -36,9 +36,13 @@ COLUMNS = ["parameter", "value", "unit", "source", "reference", "estimate", "not
 LEVELS = 201
 
 
-@cache
 def parameters() -> pd.DataFrame:
-    """The parameter table with its provenance (one row per parameter)."""
+    """The parameter table with its provenance (one row per parameter); a copy the caller may change."""
+    return _table().copy()
+
+
+@cache
+def _table() -> pd.DataFrame:
     path = files("critmin.reserve") / PARAMETERS_FILE
     table = pd.read_csv(str(path), dtype={"parameter": str, "unit": str, "source": str, "reference": str, "note": str})
     if list(table.columns) != COLUMNS:
@@ -53,7 +57,7 @@ def parameters() -> pd.DataFrame:
 
 
 def _value(name: str) -> float:
-    table = parameters()
+    table = _table()
     hit = table.loc[table["parameter"] == name, "value"]
     if hit.empty:
         raise DataError(f"{files('critmin.reserve') / PARAMETERS_FILE}: parameter {name!r} is missing")
@@ -61,7 +65,7 @@ def _value(name: str) -> float:
 
 
 def _has(name: str) -> bool:
-    return bool((parameters()["parameter"] == name).any())
+    return bool((_table()["parameter"] == name).any())
 
 
 class ProductReserve(BaseModel):
