@@ -1,0 +1,59 @@
+"""The packaged pipeline: lithium projects derived from the embedded Busch et al. deposits, the
+rare-earth rows of projects.csv, and the growth series, each checked against its source figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from critmin.data import load
+from critmin.dynamics.growth import growth_table
+from critmin.dynamics.pipeline import candidates, crf, lithium_projects, packaged_projects
+from critmin.dynamics.schema import Pipeline
+
+
+def test_lithium_projects_are_the_busch_deposits_not_producing():
+    d = load("lithium_deposits")
+    table = lithium_projects(2024).set_index("project")
+    waiting = d[(d["status"] != "Producing") & (d["max_prod_rate_kt_li_per_y"] > 0)]
+    assert len(table) == len(waiting)
+    row = d[d["deposit_name"] == "Rose"].iloc[0]  # Canada, status Evaluation in Busch et al.
+    p = table.loc[f"busch_{int(row['deposit_id'])}_rose"]
+    assert p["capacity_per_year"] == pytest.approx(row["max_prod_rate_kt_li_per_y"] * 1000)
+    assert p["operating_cost_usd_per_unit"] == pytest.approx(row["cost1_notax_usd_per_t_li"])
+    assert p["status"] == "candidate" and p["build_years"] == row["delay_years"]
+    built = d[d["status"] == "Construction"].iloc[0]
+    q = lithium_projects(2024).set_index("iso3").loc[[built["iso3"]]]
+    assert (q["status"] == "committed").any()
+
+
+def test_incentive_price_is_operating_plus_capital_recovery():
+    # CRF(8%, 20) = 0.10185 (the forge-2026 cost_plus figure)
+    assert crf(0.08, 20) == pytest.approx(0.10185, abs=5e-6)
+    d = load("lithium_deposits")
+    row = d[d["deposit_name"] == "Rose"].iloc[0]
+    regions = ["ARG", "AUS", "CAN", "CHL", "CHN", "USA", "REST_EU27", "REST_FORGE", "REST_WORLD"]
+    table = candidates(Pipeline(products=["lithium_mine"]), ["lithium_mine"], regions, 2024).set_index("project")
+    p = table.loc[f"busch_{int(row['deposit_id'])}_rose"]
+    capital = row["cost_expansion_usd_per_t_li_per_y"] + row["cost_opening_usd"] / (row["max_prod_rate_kt_li_per_y"] * 1000)
+    assert p["region"] == "CAN"
+    assert p["incentive_price_usd_per_unit"] == pytest.approx(row["cost1_notax_usd_per_t_li"] + capital * crf(0.08, 20))
+
+
+def test_packaged_rows_carry_sources_and_their_arithmetic():
+    pr = packaged_projects().set_index("project")
+    assert pr["url"].str.startswith("https://").all() and pr["source"].str.len().gt(20).all()
+    # Eneabba: 17,500 t/y of rare-earth oxides over the world model's 6.306 t REO per t NdPr oxide
+    assert pr.loc["iluka_eneabba_refinery", "capacity_per_year"] == pytest.approx(17500 / 6.306, abs=0.05)
+    # MP 10X: about 10,000 t/y total US magnet capacity less about 1,000 t/y in operation
+    assert pr.loc["mp_materials_10x_magnets", "capacity_per_year"] == 10000 - 1000
+    assert pr["estimate"].all()
+
+
+def test_growth_series_rates_follow_their_published_factors():
+    g = growth_table().set_index("series")
+    for _, row in g.iterrows():
+        years = row["to_year"] - row["from_year"]
+        assert row["rate_per_year"] == pytest.approx(row["factor"] ** (1 / years) - 1, abs=5e-5)
+        assert row["url"].startswith("https://") and bool(row["estimate"])
+    # IEA GCMO 2025 base case: rare earths +45% 2024-2030
+    assert g.loc["iea_gcmo2025_base_rare_earths", "factor"] == 1.45
