@@ -140,3 +140,18 @@ def test_book_rejects_overdraw_and_rules_reject_bad_levels():
         book.apply(h, "release", 2.0, 10.0, 1.0)
     with pytest.raises(InputFileError, match=r"reserve.holdings\[0\]"):
         run({"buy_at_or_below": 90, "release_above": 80})
+
+
+def test_buy_at_the_floor_uses_the_scenarios_floor_as_level():
+    # a CfD floor of 60 on the market: the reserve buys up to the price 60, B = 10 a year as above
+    data = copy.deepcopy(ONE)
+    data["policies"] = [{"kind": "price_floor", "product": "good", "scope": "A", "price": 60, "mechanism": "cfd"}]
+    data["reserve"] = {"holdings": [{"product": "good", "region": "A", "capacity": 100, "buy_at_floor": True,
+                                     "max_fill_per_year": 50, "max_draw_per_year": 50}]}
+    model = prepare(data)
+    assert model.reserve.holdings[0].buy_at_or_below == 60
+    r = simulate(model).tables["reserve"]
+    assert (r["action"] == "buy").all() and r["price"].max() <= 60 * (1 + 1e-9)
+    data["policies"] = []
+    with pytest.raises(InputFileError, match=r"field 'reserve.holdings\[0\].buy_at_floor' \(value True\): no price floor"):
+        prepare(data)

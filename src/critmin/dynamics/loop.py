@@ -29,7 +29,7 @@ import pandas as pd
 
 from critmin.dynamics.disruptions import Event, schedule
 from critmin.dynamics.market import flat_supply, grown_demand, period_scenario, quota, stockpile
-from critmin.dynamics.model import DynamicModel
+from critmin.dynamics.model import DynamicModel, floor_price
 from critmin.dynamics.pipeline import capacity_at
 from critmin.dynamics.targets import resolve as resolve_target
 from critmin.dynamics.trajectory import Trajectory
@@ -354,10 +354,8 @@ class _Run:
             region, product = pr["region"].iat[j], pr["product"].iat[j]
             expected = self.price(r, region, product)
             if self.m.pipeline is not None and self.m.pipeline.expectation == "reference_price":
-                ri, ki = self.m.scenario.region_ids.index(region), self.m.scenario.product_ids.index(product)
-                for rmask, kmask, floor in self.m.floors:
-                    if rmask[ri] and kmask[ki]:
-                        expected = max(expected, floor)
+                floor = floor_price(self.m.floors, self.m.scenario, region, product)
+                expected = expected if floor is None else max(expected, floor)
             if np.isfinite(expected) and expected >= pr["incentive_price_usd_per_unit"].iat[j] * self.cost_factor:
                 self.committed[j] = t + dt
                 self.online[j] = max(t + dt + pr["build_years"].iat[j], pr["earliest_start"].iat[j])

@@ -153,6 +153,8 @@ def prepare(source: str | Path | dict[str, Any], step=None) -> DynamicModel:
                                             "processing or trade reaches it)", f"reserve.holdings[{j}].region", h.region)
     floors = [(resolve(p.scope, sc.region_ids, sc.blocs), resolve(p.product, sc.product_ids, what="product"), float(p.price))
               for p in sc.policies if p.kind == "price_floor"]
+    if reserve is not None:
+        reserve = _floor_levels(reserve, floors, sc, where)
     model = DynamicModel(
         name=str(data.get("name", where)), source=where, scenario=sc, base_result=base_result, base_year=base_year,
         dt=horizon.dt, periods=periods, growth_products=growth_products, growth_factor=factor, projects=projects,
@@ -161,6 +163,30 @@ def prepare(source: str | Path | dict[str, Any], step=None) -> DynamicModel:
     )
     model.uncertainties = _uncertainties(data, model, where)
     return model
+
+
+def floor_price(floors, sc: Scenario, region: str, product: str) -> float | None:
+    """The highest price floor of the scenario covering ``product`` in ``region`` (None: no floor)."""
+    ri, ki = sc.region_ids.index(region), sc.product_ids.index(product)
+    prices = [price for rmask, kmask, price in floors if rmask[ri] and kmask[ki]]
+    return max(prices) if prices else None
+
+
+def _floor_levels(reserve: Reserve, floors, sc: Scenario, where: str) -> Reserve:
+    """Holdings with ``buy_at_floor`` get the floor of their market as buy level (error if none)."""
+    holdings = []
+    for j, h in enumerate(reserve.holdings):
+        if h.buy_at_floor:
+            level = floor_price(floors, sc, h.region, h.product)
+            if level is None:
+                raise InputFileError(where, f"no price floor covers {h.product!r} in {h.region!r}",
+                                     f"reserve.holdings[{j}].buy_at_floor", True)
+            if h.release_above is not None and level > h.release_above:
+                raise InputFileError(where, f"the floor {level:g} is above release_above {h.release_above:g}",
+                                     f"reserve.holdings[{j}].buy_at_floor", True)
+            h = h.model_copy(update={"buy_at_or_below": level})
+        holdings.append(h)
+    return reserve.model_copy(update={"holdings": holdings})
 
 
 def _growth(data: dict, sc: Scenario, where: str, base_year: int, periods: np.ndarray):

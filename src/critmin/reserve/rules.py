@@ -1,7 +1,8 @@
 """Pydantic schema of a scenario's ``reserve:`` section: holdings per product and their operating rules.
 
 Quantities are in the product's unit (tonnes), rates per year, money in USD. A holding buys when
-the price of its market is at or below ``buy_at_or_below`` and releases when the price is above
+the price of its market is at or below ``buy_at_or_below`` (or, with ``buy_at_floor``, the
+scenario's price floor on that market) and releases when the price is above
 ``release_above`` or, with ``release_in_shortage``, while a disruption holds the price above the
 undisrupted one (decision 0055).
 """
@@ -28,6 +29,8 @@ class Holding(_Strict):
     initial: NonNeg = 0.0
     capacity: Pos
     buy_at_or_below: NonNeg | None = None
+    #: buy at or below the scenario's price floor covering this market (set when the model is prepared)
+    buy_at_floor: bool = False
     release_above: NonNeg | None = None
     release_in_shortage: bool = True
     max_fill_per_year: Pos
@@ -36,6 +39,8 @@ class Holding(_Strict):
 
     @model_validator(mode="after")
     def _levels(self) -> Holding:
+        if self.buy_at_floor and self.buy_at_or_below is not None:
+            raise ValueError("give buy_at_or_below or buy_at_floor, not both")
         if self.initial > self.capacity:
             raise ValueError(f"initial holdings {self.initial:g} exceed capacity {self.capacity:g}")
         if (self.buy_at_or_below is not None and self.release_above is not None
