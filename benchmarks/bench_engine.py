@@ -1,6 +1,6 @@
 """Benchmark critmin's engine against the cvxpy formulation on the same seeded markets.
 
-    python benchmarks/bench_engine.py            # full grid x 3 rounds, writes benchmarks/RESULTS.md (~12 min)
+    python benchmarks/bench_engine.py            # full grid x 3 rounds, writes its section of benchmarks/RESULTS.md (~10 min)
     python benchmarks/bench_engine.py --quick    # three sizes, prints the table only
     python benchmarks/bench_engine.py --profile 60 40   # where critmin spends its time
 
@@ -44,6 +44,8 @@ METHODS = ["critmin", "cvxpy-default", "cvxpy-clarabel"]
 SEED = 2026
 #: Once a method has spent this long on one market, its remaining repeats are skipped.
 SLOW = 20.0
+#: RESULTS.md is shared with other benchmarks: this one writes only between these markers.
+ENGINE_START, ENGINE_END = "<!-- engine:start -->", "<!-- engine:end -->"
 
 
 def _rss_mb() -> float:
@@ -336,8 +338,22 @@ def main(argv: list[str] | None = None) -> None:
         "critmin's price over markets with positive demand.\n\n"
         + verdict + "\n" + md
     )
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
+    write_section(args.out, text)
+    print(f"wrote the engine section of {args.out}")
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace the engine section of ``path`` (between ENGINE_START and ENGINE_END) with ``text``,
+    leaving everything outside the markers (e.g. the ensemble benchmark's section) as it is; a
+    file without the markers gets the section at its top."""
+    section = f"{ENGINE_START}\n{text.rstrip()}\n{ENGINE_END}"
+    old = path.read_text() if path.exists() else ""
+    start, end = old.find(ENGINE_START), old.find(ENGINE_END)
+    if start >= 0 and end > start:
+        new = old[:start] + section + old[end + len(ENGINE_END):]
+    else:
+        new = section + "\n" + ("\n" + old if old else "")
+    path.write_text(new)
 
 
 if __name__ == "__main__":

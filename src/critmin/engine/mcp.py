@@ -77,9 +77,7 @@ def _fb_phi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     r = np.hypot(a, b)
     s = a + b
     with np.errstate(invalid="ignore", divide="ignore", under="ignore", over="ignore"):
-        phi = np.where(s > 0, 2.0 * a * b / (s + r), s - r)
-    phi[r == 0] = 0.0
-    return phi
+        return np.where(s > 0, 2.0 * a * b / (s + r), s - r)  # (0, 0): s - r = 0
 
 
 def _fb_parts(a: np.ndarray, b: np.ndarray, rm: np.ndarray, mu: float) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +149,9 @@ class Box:
         """Diagonal derivative parts of Phi, dPhi = Dx * dy + DF * dF (Dx, DF >= 0), and those of
         the smoothed function with ``mu`` (Jacobian smoothing): (Dx, DF, smoothed Dx, smoothed DF)."""
         with np.errstate(invalid="ignore", over="ignore"):
-            dx, df, sdx, sdf = (np.array(v) for v in _fb_grad(y - self.lo, f, mu))
+            dx, df, sdx, sdf = _fb_grad(y - self.lo, f, mu)
+        if sdx is dx:  # mu = 0: the same arrays, which are written below
+            sdx, sdf = dx.copy(), df.copy()
         i = self.free
         for x, v in ((dx, 0.0), (df, 1.0), (sdx, 0.0), (sdf, 1.0)):
             x[i] = v
