@@ -252,6 +252,31 @@ def test_recycling_grows_with_consumption_lag_years_earlier():
     assert cap.to_numpy() == pytest.approx(r[3:], rel=1e-10)
 
 
+CHAIN = {
+    "name": "chain", "products": [{"id": "ore"}, {"id": "metal", "inputs": {"ore": 2}}], "regions": ["X", "M"],
+    "supply": [{"region": "X", "product": "ore", "intercept": 5, "slope": 0.1}],
+    "processing": [{"region": "M", "product": "metal", "intercept": 10, "slope": 0.2}],
+    "demand": [{"region": "M", "product": "metal", "intercept": 200, "slope": 1}],
+    "transport": [{"product": "ore", "origin": "X", "destination": "M", "cost": 1}],
+    "horizon": {"start": 2024, "end": 2025},
+}
+
+
+def test_a_plant_for_a_product_made_from_inputs_draws_its_inputs():
+    # a must-run metal plant in M (conversion cost 0, 10 a year) from 2025: it is a processing entry,
+    # so M's ore use is 2 x all metal made there, and metal output rises by less than 10 (ore dearer)
+    plant = {"project": "smelter", "product": "metal", "region": "M", "capacity_per_year": 10, "operating_cost": 0,
+             "status": "committed", "earliest_start": 2025, "source": "test"}
+    tr = simulate(prepare(dict(copy.deepcopy(CHAIN), pipeline={"projects": [plant]})))
+    proc = tr.tables["processing"].groupby("time")["quantity"].sum()
+    use = tr.tables["shortfall"].set_index(["time", "region", "product"])["final"]
+    for t in (2024.0, 2025.0):
+        assert use.loc[(t, "M", "ore")] == pytest.approx(2 * proc.loc[t], rel=1e-10)
+    assert 0 < proc.loc[2025.0] - proc.loc[2024.0] < 10
+    p = tr.tables["prices"].set_index(["time", "region", "product"])["price"]
+    assert p.loc[(2025.0, "X", "ore")] > p.loc[(2024.0, "X", "ore")]
+
+
 def test_intermediate_products_have_a_shortfall_through_their_use_as_inputs():
     chain = {
         "name": "chain", "products": [{"id": "ore"}, {"id": "metal", "inputs": {"ore": 2}}], "regions": ["X", "M"],

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from critmin.dynamics.disruptions import Event, schedule
-from critmin.dynamics.market import flat_supply, grown_demand, period_scenario, quota, stockpile
+from critmin.dynamics.market import flat_supply, grown_demand, period_scenario, plant, quota, stockpile
 from critmin.dynamics.model import DynamicModel, floor_price
 from critmin.dynamics.pipeline import capacity_at
 from critmin.dynamics.targets import resolve as resolve_target
@@ -43,6 +43,7 @@ COLUMNS = {
     "prices": ["period", "time", "region", "product", "price", "price_undisrupted", "price_no_action"],
     "supply": ["period", "time", "region", "product", "quantity"],
     "demand": ["period", "time", "region", "product", "quantity"],
+    "processing": ["period", "time", "region", "product", "quantity"],
     "shortfall": ["period", "time", "dt", "region", "product", "undisrupted", "no_action", "final",
                   "shortfall_no_action", "shortfall", "avoided"],
 }
@@ -171,14 +172,15 @@ class _Run:
         self.iterations += int(r.solver["iterations"])
         return r
 
-    def _supply(self, i: int, t: float) -> list[Supply]:
+    def _supply(self, i: int, t: float) -> list:
         m, dt, out = self.m, self.m.dt, []
         pr = m.projects
         if len(pr):
             cap = capacity_at(pr["capacity_per_year"].to_numpy(float), self.online, pr["ramp_per_year"].to_numpy(float), t, dt)
             cost = pr["operating_cost_usd_per_unit"].to_numpy(float) * self.cost_factor
             for j in np.nonzero(cap > 0)[0]:
-                out.append(flat_supply(pr["region"].iat[j], pr["product"].iat[j], cost[j], cap[j]))
+                product = pr["product"].iat[j]
+                out.append(plant(pr["region"].iat[j], product, cost[j], cap[j], bool(self.inputs[product])))
                 self.rows["capacity"].append({"period": i, "time": t, "project": pr["project"].iat[j], "product": pr["product"].iat[j],
                                               "region": pr["region"].iat[j], "capacity_per_year": float(cap[j]),
                                               "operating_cost": float(cost[j]), "online": float(self.online[j])})
@@ -333,7 +335,7 @@ class _Run:
         dt = self.m.dt
         (p1, d1), (pu, du), (p0, d0) = self.maps(r_1), self.maps(r_u), self.maps(r_0)
         self.rows["prices"].extend((i, t, k[0], k[1], v, pu.get(k, np.nan), p0.get(k, np.nan)) for k, v in p1.items())
-        for name, frame in (("supply", r_1.supply), ("demand", r_1.demand)):
+        for name, frame in (("supply", r_1.supply), ("demand", r_1.demand), ("processing", r_1.processing)):
             self.rows[name].extend((i, t, a, b, q) for a, b, q in zip(frame["region"], frame["product"], frame["quantity"]))
         for k in sorted(set(du) | set(d0) | set(d1)):
             u, n, f = du.get(k, 0.0), d0.get(k, 0.0), d1.get(k, 0.0)

@@ -1,7 +1,7 @@
 """The engine scenario of one period, derived from the composed base scenario without re-validation.
 
 The world is composed once (critmin.compose); each period copies the base Scenario with its
-demand grown, extra supply entries (committed projects, recycling) and extra policies (export
+demand grown, extra supply or processing entries (producing projects, recycling) and extra policies (export
 quotas of active disruptions, stockpile purchases or releases) — all checked against the base
 scenario's regions and products when the model is prepared, so the copy skips pydantic
 validation and the cross-reference checks (decision 0051).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from critmin.scenario.schema import Demand, ExportQuota, Scenario, Stockpile, Supply
+from critmin.scenario.schema import Demand, ExportQuota, Processing, Scenario, Stockpile, Supply
 
 
 def grown_demand(base: list[Demand], factor: np.ndarray) -> list[Demand]:
@@ -33,6 +33,15 @@ def flat_supply(region: str, product: str, cost: float, capacity: float) -> Supp
                                   capacity=float(capacity))
 
 
+def plant(region: str, product: str, cost: float, capacity: float, inputs: bool) -> Supply | Processing:
+    """A project's entry: for a product made from inputs (a refinery, a magnet plant) a processing
+    entry at conversion ``cost`` that draws its inputs from the region's markets, else a flat supply."""
+    if inputs:
+        return Processing.model_construct(region=region, product=product, intercept=float(cost), slope=0.0,
+                                          capacity=float(capacity))
+    return flat_supply(region, product, cost, capacity)
+
+
 def quota(product: str, origin: list[str], destination: list[str], quantity: float) -> ExportQuota:
     return ExportQuota.model_construct(kind="export_quota", product=product, origin=origin, destination=destination,
                                        quantity=max(0.0, float(quantity)))
@@ -45,11 +54,15 @@ def stockpile(region: str, product: str, rate: float, kind: str) -> Stockpile:
     return Stockpile.model_construct(kind="stockpile", region=region, product=product, release=rate, purchase=None)
 
 
-def period_scenario(base: Scenario, demand: list[Demand], extra_supply: list[Supply], extra_policies: list) -> Scenario:
-    """``base`` with ``demand`` replaced and the extra supply entries and policies appended."""
+def period_scenario(base: Scenario, demand: list[Demand], extra: list[Supply | Processing], extra_policies: list) -> Scenario:
+    """``base`` with ``demand`` replaced and the extra supply or processing entries and policies appended."""
     update = {"demand": demand}
-    if extra_supply:
-        update["supply"] = list(base.supply) + extra_supply
+    supply = [e for e in extra if isinstance(e, Supply)]
+    processing = [e for e in extra if isinstance(e, Processing)]
+    if supply:
+        update["supply"] = list(base.supply) + supply
+    if processing:
+        update["processing"] = list(base.processing) + processing
     if extra_policies:
         update["policies"] = list(base.policies) + extra_policies
     return base.model_copy(update=update)
