@@ -46,6 +46,8 @@ def test_packaged_rows_carry_sources_and_their_arithmetic():
     assert pr.loc["iluka_eneabba_refinery", "capacity_per_year"] == pytest.approx(17500 / 6.306, abs=0.05)
     # MP 10X: about 10,000 t/y total US magnet capacity less about 1,000 t/y in operation
     assert pr.loc["mp_materials_10x_magnets", "capacity_per_year"] == 10000 - 1000
+    # Neo Narva: phase 1 of about 2,000 t/y; Estonia is grouped into REST_EU27 by the world model
+    assert pr.loc["neo_narva_magnets_phase1", "capacity_per_year"] == 2000
     assert pr["estimate"].all()
 
 
