@@ -158,6 +158,12 @@ def test_random_disruptions_need_an_rng_and_are_reproducible():
     assert a.tables["events_drawn"].equals(b.tables["events_drawn"])
     assert a.tables["prices"].equals(b.tables["prices"])
     assert len(a.tables["events_drawn"]) >= 1
+    # a drawn probability makes a fixed event random: it then needs an rng too
+    fixed = [{**dis[0], "probability": None, "start": 2025, "duration": 1}]
+    m = prepare(two(disruptions=fixed))
+    with pytest.raises(ScenarioError, match="needs an rng"):
+        simulate(m, {"disruption:r.probability": 0.3})
+    assert len(simulate(m, {"disruption:r.probability": 1.0}, np.random.default_rng(0)).tables["events_drawn"]) >= 1
 
 
 def test_stock_carried_exactly_and_quarters_consistent_with_years():

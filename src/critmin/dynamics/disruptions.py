@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from critmin.dynamics.schema import Disruption, Distribution
+from critmin.errors import ScenarioError
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ def schedule(d: Disruption, periods: np.ndarray, dt: float, rng: np.random.Gener
 
     probability = overrides.get("probability", d.probability)
     start = overrides.get("start", d.start)
-    if probability is None or ("start" in overrides and "probability" not in overrides):
+    fixed = probability is None or ("start" in overrides and "probability" not in overrides)
+    if rng is None and (not fixed or (duration is None and isinstance(d.duration, Distribution))):
+        raise ScenarioError(f"disruption {d.id!r} is drawn at random here; simulate needs an rng")
+    if fixed:
         return [Event(d.id, float(start), length(), share)]
     events: list[Event] = []
     p = min(1.0, float(probability) * dt)
