@@ -45,8 +45,16 @@ def test_grouping_preserves_world_totals(world):
         rows = prod[(prod["mineral"] == mineral) & (prod["stage"] == "mining") & (prod["year"] == 2024)]
         assert q.loc[product, "production"] == pytest.approx(rows["quantity"].sum(), rel=1e-12)
     # world consumption of each final product equals world output (markets clear)
-    for product in ("ndpr_oxide", "lithium_chemicals"):
-        assert q.loc[product, "consumption"] == pytest.approx(q.loc[product, "processing"], rel=1e-6)
+    assert q.loc["lithium_chemicals", "consumption"] == pytest.approx(q.loc["lithium_chemicals", "processing"], rel=1e-6)
+    # NdPr oxide (decision 0046): separation 106,000 (Argus) + 5,655 (Lynas) + 1,294 (MP) t plus 26,504 t from
+    # magnet scrap (Argus); magnets use 0.3513 t each of 319,148.94 t; final demand takes the rest
+    use = world.observed.quantities.groupby("product")["input_use"].sum()
+    assert q.loc["ndpr_oxide", "processing"] == pytest.approx(106_000 + 5_655 + 1_294, rel=1e-12)
+    assert q.loc["ndpr_oxide", "production"] == pytest.approx(26_504, rel=1e-12)
+    assert use["ndpr_oxide"] == pytest.approx(0.3513 * 319_148.94, rel=1e-6)
+    assert q.loc["ndpr_oxide", "consumption"] == pytest.approx(112_949 + 26_504 - 0.3513 * 319_148.94, rel=1e-6)
+    # all mined concentrate goes to separation (REO balance)
+    assert use["re_concentrate"] == pytest.approx(q.loc["re_concentrate", "production"], rel=1e-12)
     assert q.loc["natural_graphite", "consumption"] == pytest.approx(q.loc["natural_graphite", "production"], rel=1e-6)
 
 
@@ -56,12 +64,17 @@ def test_published_prices_and_derived_input_price(world):
     assert obs.reference_price["ndpr_oxide"] == 55_000
     assert obs.reference_price["lithium_chemicals"] == 11_800
     assert obs.reference_price["natural_graphite"] == 1_050
-    # concentrate price through the chain: (55,000 - 21,623) / 6.306 (conversion_costs and input_coefficients rows)
+    # concentrate price through the chain (decision 0046): (55,000 - margin) / coefficient, with the REO balance
+    # coefficient 384,000 / 112,949 (USGS mined REO over primary NdPr oxide) and the margin 48,000 - 3.39976 x 4,183
+    # (MP Materials Q2 2024 realized prices)
     params = load_parameters()
-    margin = parameter(params, "conversion_costs", "concentrate_to_ndpr_oxide_margin_2024q2")
-    coef = parameter(params, "input_coefficients", "treo_per_ndpr_oxide")
+    margin = parameter(params, "conversion_costs", "concentrate_to_ndpr_oxide_margin_2024")
+    coef = parameter(params, "input_coefficients", "treo_per_ndpr_oxide_2024")
+    assert coef == pytest.approx(384_000 / 112_949, rel=1e-9)
+    assert margin == pytest.approx(48_000 - 384_000 / 112_949 * 4_183, abs=0.01)
+    assert obs.coefficients["ndpr_oxide"]["re_concentrate"] == pytest.approx(coef, rel=1e-9)
     assert obs.reference_price["re_concentrate"] == pytest.approx((55_000 - margin) / coef)
-    assert obs.reference_price["re_concentrate"] == pytest.approx(5292.9, abs=0.1)  # hand computation
+    assert obs.reference_price["re_concentrate"] == pytest.approx(6242.0, abs=0.1)  # hand computation
 
 
 def test_lithium_brine_routes_agree_with_baci_exports():
@@ -166,7 +179,8 @@ def test_rare_earth_concentrate_follows_documented_routes(world):
     # Lynas feeds Malaysia first; MP Materials and Myanmar ship to China (refining_routes.csv)
     f = world.observed.flows
     f = f[f["product"] == "re_concentrate"].set_index(["origin", "destination"])["quantity"]
-    assert f[("USA", "CHN")] == pytest.approx(45_500)  # USGS MCS 2026: US mine output 2024, t REO
+    # USGS MCS 2026: US mine output 2024, 45,500 t REO, less what MP's own 1,294 t of NdPr oxide use (decision 0046)
+    assert f[("USA", "CHN")] == pytest.approx(45_500 - 1_294 * 384_000 / 112_949)
     assert f[("MMR", "CHN")] == pytest.approx(27_000)
     assert ("AUS", "MYS") in f.index
 

@@ -85,22 +85,12 @@ def test_reference_prices_recompute_from_the_quoted_figures(tables):
     assert (pp.loc["tb_oxide_reference_2024", "low"], pp.loc["tb_oxide_reference_2024", "high"]) == (730_000, 1_100_000)
 
 
-def test_magnet_margin_pays_for_the_unlinked_ndpr_content(tables):
-    # Decision 0045: NdPr is not an input of the model's magnets, so the observed margin (magnet
-    # price less Dy and Tb oxide) must cover the NdPr oxide a tonne contains at the 2024 price
-    # (USGS MCS 2026, 55 USD/kg) with room left for conversion.
-    pp = tables["price_points"].set_index("parameter")["value"]
-    margin = (pp["ndfeb_magnet_reference_2024"]
-              - parameter(tables, "input_coefficients", "dy_oxide_per_magnet_2024") * pp["dy_oxide_reference_2024"]
-              - parameter(tables, "input_coefficients", "tb_oxide_per_magnet_2024") * pp["tb_oxide_reference_2024"])
-    ndpr = parameter(tables, "input_coefficients", "ndpr_oxide_per_magnet") * 55_000
-    assert margin > 2 * ndpr
-
-
 def test_world_has_the_products_linked_and_fitted(world):
     products = {p["id"]: p for p in world.market["products"]}
     assert set(HEAVY) <= set(products)
-    assert set(products["ndfeb_magnet"]["inputs"]) == {"dy_oxide", "tb_oxide"}
+    # decision 0046: magnets take NdPr oxide (0.3513 t/t, ndpr_oxide_per_magnet) with Dy and Tb oxide
+    assert products["ndfeb_magnet"]["inputs"] == pytest.approx(
+        {"ndpr_oxide": 0.3513, "dy_oxide": 3_500 / 319_148.94, "tb_oxide": 650 / 319_148.94}, rel=1e-6)
     qty = world.observed.quantities.set_index(["region", "product"])
     assert qty.loc[("CHN", "dy_oxide"), "production"] == 3_500
     assert qty.loc[("CHN", "ndfeb_magnet"), "processing"] == 300_000

@@ -11,14 +11,15 @@ Which stages a mineral gets is decided by what the dataset can observe per count
   HS 250410/250490 (gross weight) are in the same unit, so apparent consumption is direct.
 - ``lithium``: mine output (t Li content) -> lithium chemicals (t LCE; carbonate plus hydroxide
   converted with ``lioh_per_lce``). Refining location from ``refining_routes.csv``.
-- ``rare_earths``: concentrate (t REO) -> NdPr oxide. The whole concentrate is charged to NdPr
-  (``treo_per_ndpr_oxide``, with the separation margin derived on the same basis), which avoids
-  double counting the joint products. Refining location from the dataset's ``stage_shares`` (IEA,
-  refined rare earths). Beside it, from the ``quantities`` and ``price_points`` parameter tables
-  (location ``table``; 2024 only): Dy and Tb oxide (supplied, not derived from concentrate,
-  because the concentrate is already charged to NdPr) and sintered NdFeB magnets made from them
-  (docs/decisions/0045-heavy-rare-earths-and-magnets.md; the NdPr content is paid inside the
-  magnet margin, not linked, for the reason given there).
+- ``rare_earths``: concentrate (t REO) -> NdPr oxide -> sintered NdFeB magnets. Where
+  ``quantities.csv`` has NdPr oxide output for the year (2024), the NdPr stage is re-based on it
+  (:class:`TableStage`): separation output by country from the table, oxide recovered from magnet
+  scrap as a supply of its own, and all mined concentrate charged to primary NdPr by the REO
+  balance (mined REO / primary NdPr output; La/Ce are co-products whose revenue is ignored).
+  Other years keep decision 0023's stand-in: the concentrate at Mountain Pass' NdPr share
+  (``treo_per_ndpr_oxide``) located by the dataset's ``stage_shares``. Dy and Tb oxide come from
+  the ``quantities`` and ``price_points`` tables (location ``table``; 2024 only), and magnets are
+  made from NdPr, Dy and Tb oxide (docs/decisions/0045 and 0046).
 """
 
 from __future__ import annotations
@@ -39,6 +40,20 @@ class TradeCode:
     basis: str = "quantity"
     factor_parameter: str | None = None
     reciprocal: bool = False
+
+
+@dataclass(frozen=True)
+class TableStage:
+    """How a processed product is re-based where ``quantities.csv`` has its output for the year.
+
+    Output by country is the table's ``production`` rows (``recycling`` rows become a supply of
+    their own, using no input); the one input's coefficient is the balance of the mined input
+    over primary output, checked against the ``coefficient`` row of ``input_coefficients.csv``;
+    the processing margin is the ``margin`` row of ``conversion_costs.csv``.
+    """
+
+    coefficient: str
+    margin: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class ChainProduct:
     price_parameter: str | None = None
     #: final demand at this stage
     demand: bool = False
+    #: re-basing on quantities.csv output, for years that have it (None: never)
+    table_stage: TableStage | None = None
 
 
 CHAINS: dict[str, tuple[ChainProduct, ...]] = {
@@ -110,6 +127,7 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
             freight_parameter="freight_share_refined_products",
             trade=(TradeCode("284690", basis="value"), TradeCode("280530", basis="value")),
             location="shares", demand=True,
+            table_stage=TableStage("treo_per_ndpr_oxide_2024", "concentrate_to_ndpr_oxide_margin_2024"),
         ),
         ChainProduct(
             id="dy_oxide", mineral="rare_earths", stage="refining", name="Dysprosium oxide", unit="t",
@@ -123,7 +141,8 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
         ),
         ChainProduct(
             id="ndfeb_magnet", mineral="rare_earths", stage="components", name="Sintered NdFeB magnets", unit="t",
-            inputs={"dy_oxide": "dy_oxide_per_magnet_2024", "tb_oxide": "tb_oxide_per_magnet_2024"},
+            inputs={"ndpr_oxide": "ndpr_oxide_per_magnet", "dy_oxide": "dy_oxide_per_magnet_2024",
+                    "tb_oxide": "tb_oxide_per_magnet_2024"},
             price_parameter="ndfeb_magnet_reference", elasticity_product="ndfeb_magnet",
             freight_parameter="freight_share_refined_products", location="table", demand=True,
         ),

@@ -6,12 +6,14 @@ bilateral flows (content units), apparent consumption and a price per region. Co
 grouped into model regions (:mod:`critmin.world.regions`), trade is netted and reconciled and
 carried by a forest (:mod:`critmin.world.flows`). Regional prices follow from the reference
 price: net exporters pay the published price, net importers add the freight share of value.
-See docs/decisions/0023-world-chains-and-observed-year.md.
+See docs/decisions/0023-world-chains-and-observed-year.md, and 0046 for stages re-based on
+``quantities.csv`` output (NdPr oxide in 2024: separation, recycling, and final demand net of
+the magnets' input use).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,8 @@ MIN_FLOW = 5e-4
 TINY = 1e-7
 #: How far (years) stage shares may be from the world year; farther is an error.
 SHARES_MAX_GAP = 2
+#: Largest relative gap between a re-based stage's balance coefficient and its table row.
+BALANCE_TOL = 1e-6
 
 
 @dataclass
@@ -135,6 +139,42 @@ def _output(product: ChainProduct, upstream: pd.Series, coef: float, year: int,
     return out.astype(float)
 
 
+def _rebase(product: ChainProduct, mine: ChainProduct, year: int, params: dict[str, pd.DataFrame], mined: pd.Series,
+            supply: dict[str, pd.Series], prov: list[dict]) -> tuple[ChainProduct, pd.Series, float] | None:
+    """``product`` re-based on its quantities.csv output for ``year`` (its :class:`TableStage`):
+    the product as used, separation output by country and the balance coefficient (mined input
+    per unit of primary output); ``recycling`` rows go to ``supply``. None where the table has no
+    output rows for the year (decision 0023's stand-in then applies, and provenance says so)."""
+    stage = product.table_stage
+    if stage is None:
+        return None
+    q = params["quantities"]
+    rows = q[(q["product"] == product.id) & (q["year"].astype(int) == year)]
+    made = rows[rows["measure"] == "production"]
+    if made.empty:
+        years = sorted(set(q.loc[(q["product"] == product.id) & (q["measure"] == "production"), "year"].astype(int)))
+        prov.append({"what": f"{product.id} {year}: output from {product.location} with {', '.join(product.inputs.values())} "
+                     "(decision 0023 stand-in)", "source": "critmin",
+                     "table": f"quantities.csv has {product.id} output for {years} only"})
+        return None
+    out = made.groupby("region")["value"].sum().astype(float)
+    recycled = rows[rows["measure"] == "recycling"]
+    if not recycled.empty:
+        supply[product.id] = recycled.groupby("region")["value"].sum().astype(float)
+    for r in pd.concat([made, recycled]).itertuples(index=False):
+        prov.append({"what": f"{product.id} {r.measure} {r.region} {year} = {r.value:g} {r.unit}", "source": r.source,
+                     "table": f"quantities.csv: {r.parameter}"})
+    a = float(mined.sum()) / float(out.sum())
+    listed = parameter(params, "input_coefficients", stage.coefficient)
+    if abs(a / listed - 1.0) > BALANCE_TOL:
+        raise DataError(f"input_coefficients.csv: {stage.coefficient} is {listed:g} but the {year} balance of {mine.id} over "
+                        f"{product.id} output is {a:.10g} ({float(mined.sum()):g} / {float(out.sum()):g}); update the row")
+    prov.append({"what": f"{product.id}: {a:.6g} {mine.unit} of {mine.id} per {product.unit} (balance {float(mined.sum()):g} / "
+                 f"{float(out.sum()):g})", "source": "critmin derivation", "table": f"input_coefficients.csv: {stage.coefficient}"})
+    used = replace(product, inputs={mine.id: stage.coefficient}, margin_parameter=stage.margin, location="table")
+    return used, out, a
+
+
 def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             params: dict[str, pd.DataFrame]) -> Observed:
     """Build the observed year for ``minerals`` (see the module docstring)."""
@@ -144,6 +184,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
     products: list[ChainProduct] = []
     country_out: dict[str, pd.Series] = {}  # production or processing output by country
     country_use: dict[str, pd.Series] = {}  # input use by country (upstream products)
+    country_supply: dict[str, pd.Series] = {}  # supply of a processed product that uses no input (recycling)
     gross: dict[str, pd.DataFrame] = {}
     preferred: dict[str, pd.DataFrame] = {}  # mine-stage flow preferences (no trade data there)
     coefs: dict[str, dict[str, float]] = {}
@@ -164,10 +205,15 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
         for product in items:
             freight[product.id] = parameter(params, "trade_costs", product.freight_parameter)
         if len(items) == 2:
-            coef = coefficient(params, final)
-            coefs[final.id] = coef
-            a = coef[mine.id]
-            country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
+            rebased = _rebase(final, mine, year, params, country_out[mine.id], country_supply, prov)
+            if rebased:
+                final, country_out[final.id], a = rebased
+                products[-1] = final
+                coefs[final.id] = {mine.id: a}
+            else:
+                coefs[final.id] = coefficient(params, final)
+                a = coefs[final.id][mine.id]
+                country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
             country_use[mine.id] = country_out[final.id] * a
             role = "location" if final.location == "routes" else "flows"
             preferred[mine.id] = route(mineral, country_out[mine.id], role)
@@ -187,8 +233,8 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
                                     freight, prov))
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
     mapping = _regions(spec_regions, country_out, country_use, gross, members)
-    return _aggregate(year, products, mapping, members, country_out, country_use, gross, preferred, coefs,
-                      ref_price, freight, prov)
+    return _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred,
+                      coefs, ref_price, freight, prov)
 
 
 def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], country_out, country_use, gross, coefs,
@@ -263,8 +309,27 @@ def _regions(spec_regions, country_out, country_use, gross, members) -> dict[str
     return rg.assign(countries | set(kept), kept, members)
 
 
-def _aggregate(year, products, mapping, members, country_out, country_use, gross, preferred, coefs, ref_price,
-               freight, prov) -> Observed:
+def _final_demand(pid: str, apparent: pd.Series, use: pd.Series, prov: list[dict]) -> pd.Series:
+    """Final demand: apparent consumption less input use. A region whose processors use more than
+    its apparent consumption (BACI's mixed baskets, valued at the product's price, miss part of its
+    imports) imports the shortfall; other regions' final demand gives it up pro rata, so world
+    final demand stays world supply less world input use (decision 0046)."""
+    short = (use - apparent).clip(lower=0.0)
+    room = (apparent - use).clip(lower=0.0)
+    if float(short.sum()) <= 0.0:
+        return room
+    if float(short.sum()) >= float(room.sum()):
+        raise DataError(f"{pid}: input use exceeds world supply less use elsewhere ({float(short.sum()):.6g} short, "
+                        f"{float(room.sum()):.6g} final demand)")
+    where = ", ".join(f"{r} {v:.6g}" for r, v in short[short > 0].items())
+    prov.append({"what": f"{pid} final demand: apparent consumption less input use; input use above apparent consumption "
+                 f"({where}) imported, other regions' final demand cut pro rata by {float(short.sum() / room.sum()):.4g}",
+                 "source": "critmin", "table": "trade (BACI) and input coefficients"})
+    return room * (1.0 - float(short.sum()) / float(room.sum()))
+
+
+def _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred, coefs,
+               ref_price, freight, prov) -> Observed:
     """Country figures -> region figures, net/reconciled/forest flows and regional prices."""
     region_ids = sorted(set(mapping.values()), key=lambda r: (r in rg.GROUP_NAMES, r))
     names = load("regions").set_index("iso3")["name"].to_dict()
@@ -278,7 +343,9 @@ def _aggregate(year, products, mapping, members, country_out, country_use, gross
     for product in products:
         pid = product.id
         is_mine = not product.inputs
-        output = to_regions(country_out[pid])
+        made = to_regions(country_out[pid])  # mine production or processing output
+        extra = to_regions(country_supply[pid]) if pid in country_supply else pd.Series(0.0, index=idx)
+        output = made + extra
         use = to_regions(country_use[pid]) if pid in country_use else pd.Series(0.0, index=idx)
         if pid in gross:
             g = gross[pid].assign(origin=gross[pid]["origin"].map(mapping), destination=gross[pid]["destination"].map(mapping))
@@ -287,8 +354,10 @@ def _aggregate(year, products, mapping, members, country_out, country_use, gross
             net = net[net["quantity"] >= MIN_FLOW * float(output.sum())]  # below reporting relevance
             net, removed = fl.reconcile(output, net)
             cons = fl.balance(output, net).reindex(idx, fill_value=0.0)
+            if pid in country_use:
+                cons = _final_demand(pid, cons, use, prov)
             cons[cons < TINY * float(output.sum())] = 0.0  # reconciliation leaves rounding dust
-            position = output - cons
+            position = output - use - cons
             trade_rows.append(net.assign(product=pid))
             recon_rows.append(pd.DataFrame({"product": pid, "region": removed.index, "removed": removed.to_numpy()}))
         else:
@@ -305,8 +374,8 @@ def _aggregate(year, products, mapping, members, country_out, country_use, gross
         price_rows.append(pd.DataFrame({"region": idx, "product": pid, "price": price.to_numpy()}))
         rows.append(pd.DataFrame({
             "region": idx, "product": pid,
-            "production": output.to_numpy() if is_mine else 0.0,
-            "processing": 0.0 if is_mine else output.to_numpy(),
+            "production": made.to_numpy() if is_mine else extra.to_numpy(),
+            "processing": 0.0 if is_mine else made.to_numpy(),
             "input_use": use.to_numpy(), "consumption": cons.to_numpy()}))
     quantities = pd.concat(rows, ignore_index=True)
     prices = pd.concat(price_rows, ignore_index=True)
