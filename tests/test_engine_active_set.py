@@ -45,3 +45,5 @@ def test_finish_changes_the_path_not_the_equilibrium(regions, products, monkeypa
     P = fast.prices["price"].abs().max()
     assert np.allclose(fast.prices["price"], plain.prices["price"], rtol=0, atol=1e-9 * P)
     assert fast.residual <= fast.tolerance and plain.residual <= plain.tolerance
+    # the finish is polished with its stored factorisation: rounding level, far below the stop (1e-13)
+    assert fast.solver["merit"] <= 1e-15

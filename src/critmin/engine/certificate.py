@@ -78,19 +78,20 @@ def _curve_gap(price: np.ndarray, intercept: np.ndarray, slope: np.ndarray, cap:
     return lo, hi
 
 
-def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, charges: ArcCharges | None = None
-            ) -> Certificate:
+def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, charges: ArcCharges | None = None,
+            scales: tuple[np.ndarray, np.ndarray] | None = None) -> Certificate:
     """Check every equilibrium condition of ``sc`` against the solution ``tables``.
 
     ``P``, ``Q``: the scenario-wide price and quantity scales (``model._scales``); each product's
     own scales (:func:`product_scales`) are floored at a millionth of them.
-    ``charges``: the scenario's per-arc costs and duties if already computed (arc_charges(sc)).
+    ``charges``: the scenario's per-arc costs and duties if already computed (arc_charges(sc));
+    ``scales``: likewise ``product_scales(sc, P, Q)`` (both are functions of the scenario alone).
     """
     regions, products = sc.region_ids, sc.product_ids
     rix = {r: i for i, r in enumerate(regions)}
     kix = {k: i for i, k in enumerate(products)}
     nR, nK = len(regions), len(products)
-    Pk, Qk = product_scales(sc, P, Q)
+    Pk, Qk = product_scales(sc, P, Q) if scales is None else scales
     Pg, Qg = np.broadcast_to(Pk, (nR, nK)), np.broadcast_to(Qk, (nR, nK))  # per market
     Pa, Qa = Pk[:, None, None], Qk[:, None, None]  # per arc (product, origin, destination)
     parts: dict[str, float] = {}

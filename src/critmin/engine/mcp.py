@@ -24,8 +24,9 @@ Active-set finish: once the set of variables at their bounds (by the min-map rul
 ``y - l <= F``) is the same at two consecutive iterates, the equations of that active set are
 solved in one Newton step (for an affine F and the right set, that step lands on the solution)
 and the step is kept only if it shrinks ||Phi|| (the FB merit) at least by half; otherwise the
-FB step is taken. While the set stays the same, its factorisation is reused. Measured on the
-60 x 40 benchmark market: 21 -> 18 Newton iterations (decision 0011).
+FB step is taken. While the set stays the same, its factorisation is reused, and once the
+tolerance is met one more such step (no new factorisation) takes the residual to rounding
+level. Measured on the 60 x 40 benchmark market: 21 -> 18 Newton iterations (decision 0011).
 """
 
 from __future__ import annotations
@@ -180,11 +181,10 @@ class BoxMCP:
                  nonlinear: NonLinear | None = None):
         self.M, self.c, self.lo, self.up, self.n_kept = M.tocsr(), c, lo, up, n_kept
         self.box = Box(lo, up)
-        self.Mcsc = self.M.tocsc()
         self.diag = self.M.diagonal()
         self.nonlinear = nonlinear
         self.n = c.size
-        self._static: tuple[sp.csr_matrix, sp.csr_matrix, sp.csc_matrix] | None = None
+        self._rows_k: sp.csr_matrix | None = None  # the kept rows of M
         self._schur: StaticSchur | None = None
         self._active: tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None = None
 
@@ -196,16 +196,13 @@ class BoxMCP:
         np.add.at(f, rows, vals)
         return f, (jr, jc, jv) if jr.size else None
 
-    def _kept_blocks(self, A: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csc_matrix]:
-        """Rows, block and columns of the kept variables; cached for the constant matrix."""
-        K = slice(0, self.n_kept)
-        if A is self.M:
-            if self._static is None:
-                AK = self.M[K]
-                self._static = (AK, AK[:, K], self.Mcsc[:, K])
-            return self._static
-        AK = A[K]
-        return AK, AK[:, K], A.tocsc()[:, K]
+    def _kept_rows(self, A: sp.csr_matrix) -> sp.csr_matrix:
+        """The rows of the kept variables; cached for the constant matrix."""
+        if A is not self.M:
+            return A[:self.n_kept]
+        if self._rows_k is None:
+            self._rows_k = self.M[:self.n_kept]
+        return self._rows_k
 
     def jacobian(self, jn) -> sp.csr_matrix:
         if jn is None:
@@ -227,14 +224,14 @@ class BoxMCP:
         inv = np.zeros(self.n)
         inv[k:] = 1.0 / np.maximum(dx[k:] + df[k:] * self.diag[k:], ELIMINATED_FLOOR)
         w = df * inv
-        AK, AKK, AcK = self._kept_blocks(A)
+        AK = self._kept_rows(A)
         if A is self.M:  # no non-affine Jacobian part: precomputed pattern and ordering
             if self._schur is None:
                 self._schur = StaticSchur(self.M, k)
             solve_k = self._schur.factor(df, dx, w, reg)
         else:
-            T = AK @ sp.diags(w) @ AcK
-            S = sp.diags(df[:k]) @ (AKK - T) + sp.diags(dx[:k] + reg)
+            T = AK @ sp.diags(w) @ A.tocsc()[:, :k]
+            S = sp.diags(df[:k]) @ (AK[:, :k] - T) + sp.diags(dx[:k] + reg)
             solve_k = spla.splu(S.tocsc(), permc_spec="COLAMD").solve
 
         def solve(rhs: np.ndarray) -> np.ndarray:
@@ -290,6 +287,18 @@ class BoxMCP:
         psi_n = 0.5 * _dot(phi_n, phi_n)
         return (y_new, phi_n, jn_n, f_n, psi_n) if psi_n <= 0.25 * psi else None
 
+    def _polish(self, y, phi, jn, f, err):
+        """One more step of the active-set finish with its stored factorisation (no new one),
+        kept if it lowers max |Phi|: the finish stops just below the tolerance, where quadratic
+        FB steps would have overshot to rounding level; this gives back those digits."""
+        phi_m, active = box_minmap(y, f, self.lo, self.up)
+        if self._active is None or not np.array_equal(self._active[0], active):
+            return y, phi, jn, f, err
+        y_new = y + self._active[1](-phi_m)
+        phi_n, jn_n, f_n = self.merit(y_new)
+        err_n = float(np.max(np.abs(phi_n)))
+        return (y_new, phi_n, jn_n, f_n, err_n) if err_n < err else (y, phi, jn, f, err)
+
     def _line_search(self, y, d, psi, slope, t_min: float, sigma: float = 1e-4):
         """Armijo backtracking on psi = ||Phi||^2 / 2; None if no acceptable step >= t_min."""
         t = 1.0
@@ -310,9 +319,12 @@ class BoxMCP:
         grad_steps = active_steps = 0
         message = "iteration limit"
         previous = None  # the active set at the previous iterate
+        finished = False  # the last step was an active-set step
         for it in range(max_iter + 1):
             err = float(np.max(np.abs(phi))) if phi.size else 0.0
             if err <= tol:
+                if finished:
+                    y, phi, jn, f, err = self._polish(y, phi, jn, f, err)
                 return MCPSolution(y, True, it, err, time.perf_counter() - t0, grad_steps, "converged", active_steps)
             if it == max_iter or not np.isfinite(err) or np.max(np.abs(y)) > 1e12:
                 message = "diverged" if (not np.isfinite(err) or np.max(np.abs(y)) > 1e12) else message
@@ -322,7 +334,8 @@ class BoxMCP:
             stable = previous is not None and np.array_equal(active, previous)
             previous = active
             step = self._active_set_step(y, phi_m, active, psi, err, A) if stable else None
-            if step is not None:
+            finished = step is not None
+            if finished:
                 active_steps += 1
                 y, phi, jn, f, psi = step
                 continue

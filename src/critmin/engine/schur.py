@@ -54,7 +54,8 @@ class StaticSchur:
         rows = np.concatenate([t_row, AKK.row, diag])
         cols = np.concatenate([t_col, AKK.col, diag])
         # slots of S in CSC order (column-major keys)
-        uniq, slot = np.unique(cols.astype(np.int64) * k + rows, return_inverse=True)
+        key_type = np.int32 if k * k < 2**31 else np.int64  # int32 sorts faster
+        uniq, slot = np.unique(cols.astype(key_type) * key_type(k) + rows.astype(key_type), return_inverse=True)
         self.k, self.nnz = k, uniq.size
         indices = (uniq % k).astype(np.int32)
         indptr = np.searchsorted(uniq // k, np.arange(k + 1)).astype(np.int32)

@@ -168,7 +168,7 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     set_import_parity(model, solution, ch)
     tables = market_tables(solution)
     tables["policies"], tables["policy_details"], gov, rent = account(model, solution)
-    cert = certify(sc, tables, model.P, model.Q, ch)
+    cert = certify(sc, tables, model.P, model.Q, ch, (model.Pk, model.Qk))
     if not cert.residual <= TOLERANCE:
         raise SolverError(f"{sc.source}: equilibrium certificate failed: residual {cert.residual:.3g} > tolerance "
                           f"{TOLERANCE:g} (worst condition: {cert.worst})")
