@@ -42,8 +42,12 @@ def test_incentive_price_is_operating_plus_capital_recovery():
 def test_packaged_rows_carry_sources_and_their_arithmetic():
     pr = packaged_projects().set_index("project")
     assert pr["url"].str.startswith("https://").all() and pr["source"].str.len().gt(20).all()
-    # Eneabba: 17,500 t/y of rare-earth oxides over the world model's 6.306 t REO per t NdPr oxide
-    assert pr.loc["iluka_eneabba_refinery", "capacity_per_year"] == pytest.approx(17500 / 6.306, abs=0.05)
+    # Eneabba: 17,500 t/y of rare-earth oxides over the world model's 2024 REO balance (t REO per t
+    # NdPr oxide, decision 0046), so the plant draws 17,500 t REO of concentrate at capacity
+    from critmin.world.parameters import load_parameters
+
+    coef = load_parameters()["input_coefficients"].set_index("parameter").loc["treo_per_ndpr_oxide_2024", "value"]
+    assert pr.loc["iluka_eneabba_refinery", "capacity_per_year"] == pytest.approx(17500 / coef, abs=0.05)
     # MP 10X: about 10,000 t/y total US magnet capacity less about 1,000 t/y in operation
     assert pr.loc["mp_materials_10x_magnets", "capacity_per_year"] == 10000 - 1000
     # Neo Narva: phase 1 of about 2,000 t/y; Estonia is grouped into REST_EU27 by the world model
