@@ -12,7 +12,8 @@ cannot choose its own yardstick):
   of j can require; propagated from the last stage down).
 * ``P[k]``: the largest |intercept| of k's supply, demand and processing entries and any floor
   price on k (if all of these are 0 — curves through the origin, ``p = b q`` — the largest
-  price of k's supply and processing curves at ``min(capacity, Q[k])``); for a processed
+  price of k's supply and processing curves at ``min(capacity, Q[k])``; intercepts below
+  ``NEGLIGIBLE`` times that price count as 0); for a processed
   product also the value of its inputs ``sum_i c_i P[i]`` (its price stands on its inputs').
 * then ``Q[k]`` also takes ``P[k] / slope`` of uncapped supply and processing curves.
 
@@ -35,6 +36,9 @@ from critmin.scenario.selectors import resolve
 #: TOLERANCE x FLOOR) is 1e-13 of each product's own scale: the certificate never asks a product
 #: for more than the solver's stop promises.
 FLOOR = 1e-7
+#: An intercept (or floor) below this fraction of the price a product's curves reach at
+#: ``min(capacity, Q[k])`` is calibration noise, not a price level: the product is priced by its curves.
+NEGLIGIBLE = 1e-9
 
 
 def _curves(entries: list, kix: dict[str, int]) -> tuple[np.ndarray, ...]:
@@ -87,7 +91,12 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
         if pol.kind == "price_floor":
             for kk in np.flatnonzero(resolve(pol.product, sc.product_ids, what="product")):
                 raise_to(prices, kk, pol.price)
-    unpriced = (prices == 0)[k]  # every curve of k through the origin (p = b q) and no floor
+    # every curve of k through the origin (p = b q) and no floor: an intercept that is rounding
+    # noise of a calibration (9e-13 beside a curve reaching 3,700) counts as zero, else it would
+    # become the product's price scale (decision 0047)
+    reach = np.zeros(nK)
+    raise_to(reach, k, b * np.minimum(qty[k], cap))
+    unpriced = (prices <= NEGLIGIBLE * reach)[k]
     raise_to(prices, k[unpriced], b[unpriced] * np.minimum(qty[k[unpriced]], cap[unpriced]))
     for pid in order:
         if pid in processed and inputs[pid]:
