@@ -311,3 +311,44 @@ def test_idle_market_without_imports_bounds_its_neighbours():
     assert r.residual <= r.tolerance
     expected = min(r.price("H1", "g") + 1, r.price("X", "g") + 10)
     assert r.price("H2", "g") == pytest.approx(expected, abs=1e-9)
+
+
+def levy_via_hub(hub_reachable: bool):
+    """Exporter C (supply p = 10 + q, demand p = 100 - q: autarky 55), importer F (supply
+    p = 40 + q, demand p = 120 - q: autarky 80) under a variable levy to a floor of 90 on imports
+    into F; C -> F costs 5; an idle hub H ships to F for 1 and (if reachable) buys from C for 1."""
+    transport = [{"product": "g", "origin": "C", "destination": "F", "cost": 5},
+                 {"product": "g", "origin": "H", "destination": "F", "cost": 1}]
+    if hub_reachable:
+        transport.append({"product": "g", "origin": "C", "destination": "H", "cost": 1})
+    return {
+        "name": "levy-hub", "products": [{"id": "g"}], "regions": ["C", "F", "H"], "blocs": {"f": ["F"]},
+        "supply": [{"region": "C", "product": "g", "intercept": 10, "slope": 1},
+                   {"region": "F", "product": "g", "intercept": 40, "slope": 1}],
+        "demand": [{"region": "C", "product": "g", "intercept": 100, "slope": 1},
+                   {"region": "F", "product": "g", "intercept": 120, "slope": 1}],
+        "transport": transport,
+        "policies": [{"kind": "price_floor", "product": "g", "scope": "f", "price": 90, "mechanism": "variable_levy"}],
+    }
+
+
+def test_idle_levy_origin_gets_its_import_parity_and_the_levy_follows():
+    """No trade (F's autarky price 80 is below the floor). H's price could be anything up to its
+    import parity p_C + 1 = 56, and the levy 90 - min(p_H + 1, p_C + 5) with it; critmin reports
+    the import parity, so the lowest landed price is 56 + 1 = 57 and the levy 90 - 57 = 33
+    (decision 0047: before, H kept the solver's price and the levy depended on the start)."""
+    r = critmin.solve(levy_via_hub(True))
+    assert r.price("C", "g") == pytest.approx(55, abs=1e-9)
+    assert r.price("F", "g") == pytest.approx(80, abs=1e-9)
+    assert r.price("H", "g") == pytest.approx(56, abs=1e-9)
+    assert r.policy_details.iloc[0]["unit_value"] == pytest.approx(33, abs=1e-9)
+    assert len(r.flows) == 0
+
+
+def test_levy_follows_an_unreachable_origin():
+    """As above but nothing reaches H: H keeps the solver's price (its interval has no top), and
+    the levy is computed from it: 90 - min(p_H + 1, 55 + 5)."""
+    r = critmin.solve(levy_via_hub(False))
+    assert r.residual <= r.tolerance
+    lowest = min(r.price("H", "g") + 1, 60.0)
+    assert r.policy_details.iloc[0]["unit_value"] == pytest.approx(max(0.0, 90 - lowest), abs=1e-9)

@@ -4,16 +4,26 @@ A market that produces nothing, consumes nothing and trades nothing (typically a
 can trade a product through a default transport cost but has no curve for it) is in
 equilibrium at any price between its export parity (below it, exporting would pay) and its
 import parity (above it, importing would pay). Newton stops somewhere in that interval, and
-where depends on the path: an unrelated change elsewhere in the scenario would move it. This
+where depends on the path (the start, a warm start, an unrelated change elsewhere). This
 module replaces it by the **import parity price**: the cheapest landed cost of bringing one
 unit in, from any market, possibly through other idle markets (a shortest-path computation).
 It is the top of the interval, so every equilibrium condition still holds (the certificate
 checks), and it means something: what a unit would cost delivered there.
 
+An idle market that nothing can reach (no open arc into it) has no top: its interval is
+[export parity, inf). It keeps the solver's price and acts as a fixed origin: the one case
+still path-dependent (never under a default transport cost, as in the shipped world;
+decision 0047).
+
 Only markets whose price nothing else depends on are changed: no supply or processing
-entries, no fixed demand or stock, no flows, no demand at the price, no price floor, and not
-an origin whose landed price is the lowest a variable levy compares (raising it would change
-the levy; any other origin outside a levy scope may be raised, the lowest landed price stays).
+entries, no fixed demand or stock, no flows, no demand at the price, no price floor. An idle
+origin of a variable levy's arcs is changed too, and the levy with it: raising idle origins'
+prices can only raise the lowest landed import price, so the levy ``max(0, floor - lowest)``
+can only fall, which keeps every levied arc without a flow unprofitable (each landed cost plus
+levy stays >= the floor >= the scope's prices) while an arc with a flow comes from a busy
+origin that still attains the lowest price. Import parities and levies are recomputed until
+neither moves (a fixed point; in vault-2026 one or two passes); if it does not settle within
+``PASSES``, the solver's prices are kept (still an equilibrium, the certificate checks).
 """
 
 from __future__ import annotations
@@ -24,6 +34,9 @@ from critmin.engine.arcgen import landed_terms, prices_grid
 from critmin.engine.arcs import ArcCharges
 from critmin.engine.model import Model
 from critmin.engine.tables import Solution
+
+#: Rounds of import parities and levies before giving up on a fixed point (see the module docstring).
+PASSES = 20
 
 
 def idle_markets(model: Model, sol: Solution) -> np.ndarray:
@@ -44,39 +57,51 @@ def idle_markets(model: Model, sol: Solution) -> np.ndarray:
     for group in (model.cfd, model.purchases):
         for entry in group:
             busy[model.mkt_product[entry["markets"]], model.mkt_region[entry["markets"]]] = True
-    p = prices_grid(model, sol.values)
-    for lv in model.levies:
-        if lv["arcs"].size == 0:
-            continue
-        k, scope = lv["product"], lv["scope"]
-        ref = (1.0 + model.charges.tariff_ad_valorem[k] + model.charges.export_ad_valorem[k]) * p[k][:, None] \
-            + model.charges.cost[k] + model.charges.tariff_specific[k] + model.charges.export_specific[k]
-        arcs = np.zeros(ref.shape, dtype=bool)
-        arcs[np.ix_(~scope, scope)] = True
-        arcs &= ~np.isnan(model.charges.cost[k])
-        lowest = ref[arcs].min()
-        busy[k] |= (arcs & (ref <= lowest + 1e-9 * model.Pk[k])).any(axis=1)
     return ~busy
 
 
 def set_import_parity(model: Model, sol: Solution, ch: ArcCharges) -> None:
-    """Replace the price of every idle market by its import parity (in place, on ``sol``)."""
+    """Replace the price of every idle market by its import parity and each variable levy by its
+    value at those prices (in place, on ``sol``)."""
     idle = idle_markets(model, sol)
     if not idle.any():
         return
-    p = prices_grid(model, sol.values)
-    factor, const = landed_terms(model, sol.values, ch)
-    const = np.where(np.isnan(const), np.inf, const)
-    while True:
-        upper = _import_parity(idle, p, factor, const)
-        # an idle market nothing can reach keeps the solver's price and acts as a fixed origin
-        unreachable = idle & ~np.isfinite(upper)
-        if not unreachable.any():
-            break
-        idle = idle & ~unreachable
+    solved = sol.values.copy()
     seg = sol.values[model.block("p")]
-    k, r = np.nonzero(idle)
-    seg[model.market_of[r, k]] = upper[idle]
+    for _ in range(PASSES):
+        p = prices_grid(model, sol.values)
+        factor, const = landed_terms(model, sol.values, ch)
+        const = np.where(np.isnan(const), np.inf, const)
+        reach = idle
+        while True:
+            upper = _import_parity(reach, p, factor, const)
+            # an idle market nothing can reach keeps the solver's price and acts as a fixed origin
+            unreachable = reach & ~np.isfinite(upper)
+            if not unreachable.any():
+                break
+            reach = reach & ~unreachable
+        k, r = np.nonzero(reach)
+        seg[model.market_of[r, k]] = upper[reach]
+        if not _set_levies(model, sol):
+            return
+    sol.values[:] = solved  # no fixed point: keep the solver's equilibrium
+
+
+def _set_levies(model: Model, sol: Solution) -> bool:
+    """Set each variable levy to max(0, floor - lowest landed import price) at the current prices;
+    True if any levy changed."""
+    p = sol.values[model.block("p")]
+    p0 = model.offsets["p"]
+    changed = False
+    for lv in model.levies:
+        if "row" not in lv:
+            continue
+        lowest = float(np.min(lv["coef_orig"] * p[lv["pcol"] - p0] + lv["const_orig"]))
+        v = max(0.0, lv["floor"] - lowest)
+        if v != sol.values[lv["row"]]:
+            changed = True
+            sol.values[lv["row"]] = v
+    return changed
 
 
 def _import_parity(idle: np.ndarray, p: np.ndarray, factor: np.ndarray, const: np.ndarray) -> np.ndarray:
