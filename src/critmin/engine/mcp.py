@@ -178,8 +178,13 @@ class BoxMCP:
     """
 
     def __init__(self, M: sp.csr_matrix, c: np.ndarray, lo: np.ndarray, up: np.ndarray, n_kept: int,
-                 nonlinear: NonLinear | None = None):
+                 nonlinear: NonLinear | None = None, pattern: tuple[np.ndarray, np.ndarray] | None = None):
         self.M, self.c, self.lo, self.up, self.n_kept = M.tocsr(), c, lo, up, n_kept
+        #: every (row, column) the non-affine Jacobian part can occupy, when all lie among the kept
+        #: variables (levies: a levy row and its origins' prices): the static Schur pattern then
+        #: covers them and such iterations skip the general sparse path (decision 0011)
+        self.pattern = pattern if pattern is not None and pattern[0].size and \
+            max(pattern[0].max(), pattern[1].max()) < n_kept else None
         self.box = Box(lo, up)
         self.diag = self.M.diagonal()
         self.nonlinear = nonlinear
@@ -215,20 +220,24 @@ class BoxMCP:
         f, jn = self.F(y)
         return self.box.phi(y, f), jn, f
 
-    def factor(self, dx: np.ndarray, df: np.ndarray, A: sp.csr_matrix, reg: float
+    def factor(self, dx: np.ndarray, df: np.ndarray, A: sp.csr_matrix, reg: float, jn=None
                ) -> Callable[[np.ndarray], np.ndarray]:
         """Factorise ``diag(dx) + diag(df) A`` (with the eliminated diagonal floored at
         ``ELIMINATED_FLOOR``) by eliminating the eliminable variables onto the kept ones; returns
-        a function solving that system for a right-hand side."""
+        a function solving that system for a right-hand side. ``jn``: the non-affine part of
+        ``A`` (COO), if any."""
         k = self.n_kept
         inv = np.zeros(self.n)
         inv[k:] = 1.0 / np.maximum(dx[k:] + df[k:] * self.diag[k:], ELIMINATED_FLOOR)
         w = df * inv
-        AK = self._kept_rows(A)
-        if A is self.M:  # no non-affine Jacobian part: precomputed pattern and ordering
+        static = A is self.M or (self.pattern is not None and jn is not None)
+        # a non-affine part on kept rows and columns leaves the kept rows' products with the
+        # (zero on the kept part) vector rhs * inv, and the eliminated rows, as they are in M
+        AK = self._kept_rows(self.M if static else A)
+        if static:  # precomputed pattern and ordering
             if self._schur is None:
-                self._schur = StaticSchur(self.M, k)
-            solve_k = self._schur.factor(df, dx, w, reg)
+                self._schur = StaticSchur(self._pattern_matrix(), k)
+            solve_k = self._schur.factor(df, dx, w, reg, None if A is self.M else jn)
         else:
             T = AK @ sp.diags(w) @ A.tocsc()[:, :k]
             S = sp.diags(df[:k]) @ (AK[:, :k] - T) + sp.diags(dx[:k] + reg)
@@ -241,6 +250,15 @@ class BoxMCP:
             return d
 
         return solve
+
+    def _pattern_matrix(self) -> sp.csr_matrix:
+        """M with explicit zeros at ``pattern``: the static Schur layout then has a slot for each."""
+        if self.pattern is None:
+            return self.M
+        coo = self.M.tocoo()
+        r, c = self.pattern
+        return sp.coo_matrix((np.r_[coo.data, np.zeros(r.size)], (np.r_[coo.row, r], np.r_[coo.col, c])),
+                             shape=self.M.shape).tocsr()
 
     @staticmethod
     def _strategies(err: float):
@@ -256,16 +274,16 @@ class BoxMCP:
         yield "newton", 1e-2, 1e-10
         yield "gradient", 0.0, 1e-10
 
-    def _try_direction(self, kind, reg, phi, dx, df, sdx, sdf, A) -> np.ndarray | None:
+    def _try_direction(self, kind, reg, phi, dx, df, sdx, sdf, A, jn) -> np.ndarray | None:
         if kind == "gradient":
             return -(dx * phi + A.T @ (df * phi))
         try:
-            d = self.factor(sdx, sdf, A, reg)(-phi)
+            d = self.factor(sdx, sdf, A, reg, jn)(-phi)
         except RuntimeError:  # SuperLU: factor is exactly singular
             return None
         return d if np.all(np.isfinite(d)) else None
 
-    def _active_set_step(self, y, phi_m, active, psi, err, A):
+    def _active_set_step(self, y, phi_m, active, psi, err, A, jn):
         """The Newton step on the min-map equations of ``active`` (held variables move to their
         bound, the others solve F = 0), kept if it at least halves ||Phi||; None otherwise. The
         factorisation is reused while the active set (and the constant Jacobian) stay the same."""
@@ -275,7 +293,7 @@ class BoxMCP:
         if solve is None:
             held = (active > 0).astype(float)
             try:
-                solve = self.factor(held, 1.0 - held, A, min(1e-8, max(1e-15, err * err)))
+                solve = self.factor(held, 1.0 - held, A, min(1e-8, max(1e-15, err * err)), jn)
             except RuntimeError:  # SuperLU: exactly singular
                 return None
             self._active = (active, solve) if A is self.M else None
@@ -333,7 +351,7 @@ class BoxMCP:
             phi_m, active = box_minmap(y, f, self.lo, self.up)
             stable = previous is not None and np.array_equal(active, previous)
             previous = active
-            step = self._active_set_step(y, phi_m, active, psi, err, A) if stable else None
+            step = self._active_set_step(y, phi_m, active, psi, err, A, jn) if stable else None
             finished = step is not None
             if finished:
                 active_steps += 1
@@ -346,7 +364,7 @@ class BoxMCP:
             dx, df, sdx, sdf = self.box.derivatives(y, f, SMOOTHING * psi)
             step = None
             for kind, reg, t_min in self._strategies(err):
-                d = self._try_direction(kind, reg, phi, dx, df, sdx, sdf, A)
+                d = self._try_direction(kind, reg, phi, dx, df, sdx, sdf, A, jn)
                 if d is None:
                     continue
                 slope = _dot(phi, dx * d + df * (A @ d))

@@ -103,6 +103,18 @@ class Model:
         """Variables always kept in the reduced Newton system (prices and policy variables)."""
         return self.offsets["q"]
 
+    def nonlinear_pattern(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every (row, column) :meth:`nonlinear` can put in the Jacobian when only levies are
+        non-affine (a levy row and each of its origins' price columns, all kept variables);
+        None with a purchase budget (whose row reaches eliminated purchase columns)."""
+        if any(pu["row"] is not None for pu in self.purchases):
+            return None
+        rows = [np.full(lv["pcol"].size, lv["row"]) for lv in self.levies if "row" in lv]
+        if not rows:
+            return None
+        cols = [lv["pcol"] for lv in self.levies if "row" in lv]
+        return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
     def nonlinear(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Non-affine parts of scaled F at scaled ``y``: (rows, values) and Jacobian COO (rows, cols, vals)."""
         rows, vals, jr, jc, jv = [], [], [], [], []

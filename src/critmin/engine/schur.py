@@ -66,6 +66,7 @@ class StaticSchur:
         #: (T, A_KK values, row of each slot, diagonal slots, CSC indices, CSC pointers) of S; after
         #: the first factorisation, of S pre-permuted by its ordering
         self.layout = (T, akk, indices, slot[nt + na:], indices, indptr)
+        self.key = uniq.astype(np.int64)  # (column x k + row) of each slot, in the layout's order
         self.order: np.ndarray | None = None  # set by the first factorisation: the symmetric ordering
         self._ordered = False
 
@@ -80,13 +81,25 @@ class StaticSchur:
         position = np.empty_like(take)
         position[take] = np.arange(take.size)
         self.order = np.argsort(perm_c)  # new position i holds old variable order[i]
+        self.key = self.key[take]
         self.layout = (T[take], akk[take], slot_row[take], position[diag_slot], (keys[take] % k).astype(np.int32),
                        np.searchsorted(keys[take] // k, np.arange(k + 1)).astype(np.int32))
         self._ordered = True
 
-    def factor(self, df: np.ndarray, dx: np.ndarray, w: np.ndarray, reg: float):
+    def slots(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Layout positions of the kept-block entries (rows, cols); KeyError if one has no slot."""
+        order = np.argsort(self.key)
+        keys = cols.astype(np.int64) * self.k + rows
+        pos = np.clip(np.searchsorted(self.key[order], keys), 0, order.size - 1)
+        if not np.array_equal(self.key[order][pos], keys):
+            raise KeyError("entry outside the static pattern")
+        return order[pos]
+
+    def factor(self, df: np.ndarray, dx: np.ndarray, w: np.ndarray, reg: float, extra=None):
         """Factorise S for the current ``df``, ``dx`` (all variables) and elimination weights ``w``;
         returns a function solving ``S s = b`` for a right-hand side on the kept variables.
+        ``extra``: COO (rows, cols, values) added to A_KK (a non-affine Jacobian part within the
+        pattern the layout was built on).
 
         The first call orders S by SuperLU's minimum degree on ``S + S^T`` (the pattern is the
         same in every call, so that ordering serves them all); later calls factorise the
@@ -94,6 +107,8 @@ class StaticSchur:
         k = self.k
         T, akk, slot_row, diag_slot, indices, indptr = self.layout
         data = akk - T @ w[k:]
+        if extra is not None:
+            np.add.at(data, self.slots(extra[0], extra[1]), extra[2])
         data *= df[slot_row]
         data[diag_slot] += dx[:k] + reg
         S = sp.csc_matrix((data, indices, indptr), shape=(k, k))

@@ -148,7 +148,8 @@ def solve(scenario: Scenario | str | Path | dict[str, Any], *, warm_start: Resul
     while True:
         rounds += 1
         model = full if subset is None else build(sc, subset, ch)
-        mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear)
+        mcp = BoxMCP(model.M, model.c, model.lower, model.upper, model.n_kept, model.nonlinear,
+                     model.nonlinear_pattern())
         sol = mcp.solve(_start(model, state), tol=SOLVER_TOL, max_iter=max_iter)
         iterations += sol.iterations
         gradient_steps += sol.gradient_steps
