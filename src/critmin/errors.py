@@ -16,6 +16,20 @@ class CritminError(Exception):
 
     exit_code = 2
 
+    def __reduce__(self):
+        """Pickle as message plus attributes, so an error raised in a worker process (process pool,
+        Dask) arrives intact; the default would call ``cls(*args)``, which fails for subclasses
+        whose constructors take other arguments than the message."""
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuild(cls: type[CritminError], args: tuple, state: dict) -> CritminError:
+    """Recreate a pickled :class:`CritminError` without calling its constructor."""
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
 
 class UnknownChoiceError(CritminError, ValueError):
     """A name (mineral, stage, year, country, bloc, product...) that is not among the valid ones."""
