@@ -180,6 +180,14 @@ def main() -> None:
         "| measure | value |",
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in rows),
+        "",
+        ("Why warm and cold starts can differ (measured at fd5c7f2, sample 10, period 3, Japan's Tb oxide price, "
+         "0.3% apart with identical quotas, quantities equal to 1e-9 and both solves certified to 5e-14): magnets use "
+         "Dy and Tb oxide in fixed proportions, and when the export licences on both bind, Japan's magnet makers "
+         "receive both oxides in exactly the licensed amounts. Only the value of the pair per tonne of magnet is then "
+         "determined; how it splits between the Dy and the Tb price (and between the two quota rents) is not. "
+         "Quantities, welfare and the pair's value are unique; the individual prices are an interval "
+         "(docs/engine.md, Uniqueness). Outside such periods warm and cold agree to about 1e-10."),
     ])
     print(text)
     if args.write:
