@@ -7,16 +7,11 @@ import json
 import yaml
 
 from cli_helpers import run_cli
+from markets import TWO_REGION
 
 MARKET = {
     "name": "two-region-dynamic",
-    "products": [{"id": "good"}],
-    "regions": ["X", "M"],
-    "supply": [{"region": "X", "product": "good", "intercept": 10, "slope": 0.5},
-               {"region": "M", "product": "good", "intercept": 40, "slope": 1}],
-    "demand": [{"region": "X", "product": "good", "intercept": 100, "slope": 1},
-               {"region": "M", "product": "good", "intercept": 120, "slope": 1}],
-    "transport": [{"product": "good", "origin": "X", "destination": "M", "cost": 2}],
+    **TWO_REGION,
     "horizon": {"start": 2024, "end": 2031},
     "growth": [{"product": "good", "rate": 0.03, "source": "test"}],
     "disruptions": [{"id": "r", "supplier": "X", "products": ["good"], "destinations": "M", "share_withheld": 0.6,

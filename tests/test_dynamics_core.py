@@ -15,6 +15,7 @@ from critmin.dynamics import prepare, simulate
 from critmin.dynamics.targets import check_target
 from critmin.engine import solve
 from critmin.errors import InputFileError, ScenarioError
+from markets import TWO_REGION
 
 ONE = {
     "name": "one-market",
@@ -111,13 +112,7 @@ def test_a_ramp_limits_the_first_years():
 
 TWO = {
     "name": "two-region",
-    "products": [{"id": "good"}],
-    "regions": ["X", "M"],
-    "supply": [{"region": "X", "product": "good", "intercept": 10, "slope": 0.5},
-               {"region": "M", "product": "good", "intercept": 40, "slope": 1}],
-    "demand": [{"region": "X", "product": "good", "intercept": 100, "slope": 1},
-               {"region": "M", "product": "good", "intercept": 120, "slope": 1}],
-    "transport": [{"product": "good", "origin": "X", "destination": "M", "cost": 2}],
+    **TWO_REGION,
     "horizon": {"start": 2024, "end": 2027},
 }
 

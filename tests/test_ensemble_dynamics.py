@@ -8,16 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 from cli_helpers import run_cli
+from markets import TWO_REGION
 
 SCENARIO = {
     "name": "two-region-ensemble",
-    "products": [{"id": "good"}],
-    "regions": ["X", "M"],
-    "supply": [{"region": "X", "product": "good", "intercept": 10, "slope": 0.5},
-               {"region": "M", "product": "good", "intercept": 40, "slope": 1}],
-    "demand": [{"region": "X", "product": "good", "intercept": 100, "slope": 1},
-               {"region": "M", "product": "good", "intercept": 120, "slope": 1}],
-    "transport": [{"product": "good", "origin": "X", "destination": "M", "cost": 2}],
+    **TWO_REGION,
     "horizon": {"start": 2024, "end": 2027},
     "disruptions": [{"id": "ban", "supplier": "X", "products": ["good"], "destinations": "M", "share_withheld": 0.5,
                      "probability": 0.3, "duration": {"distribution": "uniform", "low": 0.5, "high": 2}}],
