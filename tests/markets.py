@@ -13,3 +13,11 @@ TWO_REGION = {
                {"region": "M", "product": "good", "intercept": 120, "slope": 1}],
     "transport": [{"product": "good", "origin": "X", "destination": "M", "cost": 2}],
 }
+
+#: One region, supply p = 10 + q, demand p = 100 - q: autarky clears at p = 55, q = 45.
+ONE_MARKET = {
+    "products": [{"id": "good"}],
+    "regions": ["A"],
+    "supply": [{"region": "A", "product": "good", "intercept": 10, "slope": 1}],
+    "demand": [{"region": "A", "product": "good", "intercept": 100, "slope": 1}],
+}

@@ -10,19 +10,16 @@ import copy
 
 import numpy as np
 import pytest
+from markets import ONE_MARKET, TWO_REGION
 
 from critmin.dynamics import prepare, simulate
 from critmin.dynamics.targets import check_target
 from critmin.engine import solve
 from critmin.errors import InputFileError, ScenarioError
-from markets import TWO_REGION
 
 ONE = {
     "name": "one-market",
-    "products": [{"id": "good"}],
-    "regions": ["A"],
-    "supply": [{"region": "A", "product": "good", "intercept": 10, "slope": 1}],
-    "demand": [{"region": "A", "product": "good", "intercept": 100, "slope": 1}],
+    **ONE_MARKET,
     "horizon": {"start": 2024, "end": 2030},
 }
 

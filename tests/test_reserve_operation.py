@@ -9,18 +9,17 @@ from __future__ import annotations
 import copy
 
 import pytest
+from markets import ONE_MARKET
 
 from critmin.dynamics import prepare, simulate
 from critmin.errors import InputFileError
-from critmin.reserve.operation import Book, annuity, decide
+from critmin.reserve.financing import annuity_payment as annuity
+from critmin.reserve.operation import Book, decide
 from critmin.reserve.rules import Holding, Reserve
 
 ONE = {
     "name": "one-market",
-    "products": [{"id": "good"}],
-    "regions": ["A"],
-    "supply": [{"region": "A", "product": "good", "intercept": 10, "slope": 1}],
-    "demand": [{"region": "A", "product": "good", "intercept": 100, "slope": 1}],
+    **ONE_MARKET,
     "horizon": {"start": 2024, "end": 2026},
 }
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from critmin.errors import SolverError
+from critmin.reserve.financing import annuity_payment
 from critmin.reserve.rules import Holding, Reserve
 
 #: relative tolerance of the sized rate (of its cap) and of the target price
@@ -27,19 +28,6 @@ class Decision:
     cap: float  # largest rate (t/year) allowed by fill/draw rates, holdings, capacity and budget
     target: float  # price the action should reach (not exceed for a purchase, not stay above for a release)
     reason: str
-
-
-def annuity(principal: float, rate: float, years: int) -> float:
-    """Equal yearly payment repaying ``principal`` at ``rate`` over ``years`` (closed form)."""
-    try:
-        from critmin.reserve.financing import annuity_payment  # H2's financing module, when present
-    except ImportError:
-        annuity_payment = None
-    if annuity_payment is not None:
-        return float(annuity_payment(principal, rate, years))
-    if rate == 0:
-        return principal / years
-    return principal * rate / (1.0 - (1.0 + rate) ** (-years))
 
 
 def decide(h: Holding, held: float, price: float, undisrupted: float, dt: float, budget_left: float | None) -> Decision:
@@ -130,7 +118,7 @@ class Book:
         book = cls(reserve, {(h.product, h.region): float(h.initial) for h in reserve.holdings})
         if reserve.loan is not None:
             ln = reserve.loan
-            book.loan_payment_usd_per_year = annuity(ln.principal_usd, ln.rate, ln.years)
+            book.loan_payment_usd_per_year = annuity_payment(ln.principal_usd, ln.rate, ln.years)
             book.loan_years_left = float(ln.years)
         return book
 
