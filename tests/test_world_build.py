@@ -130,7 +130,7 @@ def test_explicit_regions_are_kept_and_rest_grouped():
 
 @pytest.mark.parametrize("spec, error, text", [
     ({"minerals": ["unobtainium"]}, UnknownChoiceError, "unknown world.minerals entry 'unobtainium'"),
-    ({"minerals": ["gallium"]}, InputFileError, "no bilateral gallium trade"),
+    ({"minerals": ["gallium"], "year": 2023}, UnknownChoiceError, "unknown world.year for the price of gallium"),
     ({"year": 1990}, UnknownChoiceError, "world.year"),
     ({"year": 2025}, UnknownChoiceError, "unknown world.year for trade of"),  # USGS has 2025e, BACI ends in 2024
     ({"year": "2024"}, InputFileError, "world.year"),

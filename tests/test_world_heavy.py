@@ -53,7 +53,7 @@ def test_magnet_exports_by_destination_add_up_to_the_customs_total(tables):
         assert q(tables, f"ndfeb_magnet_exports_chn_{dest}_2024") == pytest.approx(three * v2020 / sum(split.values()), abs=0.5)
     assert q(tables, "ndfeb_magnet_exports_chn_row_2024") == pytest.approx(0.58 * total, abs=0.5)
     t = tables["quantities"]
-    rows = t[(t["measure"] == "exports") & (t["partner"] != "WLD")]
+    rows = t[(t["product"] == "ndfeb_magnet") & (t["measure"] == "exports") & (t["partner"] != "WLD")]
     assert rows["value"].sum() == pytest.approx(total, abs=1e-9)
 
 

@@ -36,8 +36,9 @@ class WorldMarket:
     result: Any = field(default=None, repr=False)
 
     def scenario(self, name: str = "world-baseline", policies: list | None = None) -> dict[str, Any]:
-        """A scenario dict: the market plus ``policies`` (none: the calibrated baseline)."""
-        return {"name": name, **self.market, "policies": list(policies or [])}
+        """A scenario dict: the market plus ``policies`` after the policies in force in the observed
+        year (none besides those: the calibrated baseline; decision 0079)."""
+        return {"name": name, **self.market, "policies": list(self.market.get("policies", [])) + list(policies or [])}
 
     def sources(self) -> pd.DataFrame:
         """Every input behind the market: dataset tables and parameter rows, one row each."""
@@ -139,4 +140,6 @@ def expand(data: dict[str, Any], source: str = "<world>") -> tuple[dict[str, Any
     for key in MARKET_LISTS:
         out[key] = list(world.market[key]) + list(data.get(key) or [])
     out["blocs"] = {**world.market["blocs"], **(data.get("blocs") or {})}
+    if world.market.get("policies"):  # policies in force in the observed year come first (decision 0079)
+        out["policies"] = list(world.market["policies"]) + list(data.get("policies") or [])
     return out, world

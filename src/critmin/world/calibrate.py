@@ -146,4 +146,5 @@ def market(obs: Observed, elasticities: Elasticities) -> dict[str, Any]:
         "regions": [{"id": r, "name": obs.region_names[r]} for r in obs.regions],
         "blocs": obs.blocs,
         "supply": supply, "demand": demand, "processing": processing, "transport": transport,
+        **({"policies": list(obs.policies)} if obs.policies else {}),  # licences in force (decision 0079)
     }

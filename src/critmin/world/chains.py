@@ -20,6 +20,11 @@ Which stages a mineral gets is decided by what the dataset can observe per count
   (``treo_per_ndpr_oxide``) located by the dataset's ``stage_shares``. Dy and Tb oxide come from
   the ``quantities`` and ``price_points`` tables (location ``table``; 2024 only), and magnets are
   made from NdPr, Dy and Tb oxide (docs/decisions/0045 and 0046).
+- ``gallium``: one stage, primary (low-purity) gallium in t Ga. Output by country is the
+  dataset's USGS rows (stage ``refining``); there is no HS code, so trade is China's exports by
+  destination and U.S. imports by source from ``quantities.csv`` (``trade_table``). China's
+  August 2023 licence is part of the baseline as an export quota at observed exports, which is
+  what lets importers pay the observed price above China's (``licence``; decisions 0079-0081).
 """
 
 from __future__ import annotations
@@ -57,6 +62,21 @@ class TableStage:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """An export licence in force in the observed year (decision 0079).
+
+    The ``supplier``'s exports are capped at their observed level by an engine ``export_quota``
+    that is part of the calibrated baseline, so importers can pay an observed price (dataset
+    ``prices.product`` ``importers_price_product``) above the supplier's price plus freight: the
+    gap less freight is the licence rent. ``since`` is the first year the licence was in force.
+    """
+
+    supplier: str
+    importers_price_product: str
+    since: int
+
+
+@dataclass(frozen=True)
 class ChainProduct:
     """One model product: a stage of a mineral's chain."""
 
@@ -88,6 +108,10 @@ class ChainProduct:
     demand: bool = False
     #: re-basing on quantities.csv output, for years that have it (None: never)
     table_stage: TableStage | None = None
+    #: trade from the ``exports`` rows of quantities.csv instead of BACI (products without an HS code)
+    trade_table: bool = False
+    #: an export licence in force in the observed year (None: free trade at observed prices)
+    licence: Licence | None = None
 
 
 CHAINS: dict[str, tuple[ChainProduct, ...]] = {
@@ -147,12 +171,18 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
             freight_parameter="freight_share_refined_products", location="table", demand=True,
         ),
     ),
+    "gallium": (
+        ChainProduct(
+            id="gallium", mineral="gallium", stage="refining", name="Primary (low-purity) gallium", unit="t Ga",
+            price_parameter="gallium_china_reference", elasticity_product="refined_gallium",
+            freight_parameter="freight_share_refined_products", trade_table=True, demand=True,
+            licence=Licence(supplier="CHN", importers_price_product="gallium_metal", since=2023),
+        ),
+    ),
 }
 
 #: Minerals the dataset cannot calibrate by region, and why (a clear error if requested).
 NOT_CALIBRATABLE: dict[str, str] = {
-    "gallium": "the dataset has no bilateral gallium trade (BACI HS92 raw file has no gallium code), so apparent "
-    "consumption by region cannot be observed",
     "cobalt": "cobalt trade is only in mixed baskets (HS 282200, 810510: hydroxide intermediates, refined metal and "
     "scrap together) and refining by country is published only as China's 2017 share, so neither the refining "
     "location nor a content-consistent consumption can be observed",

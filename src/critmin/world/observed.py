@@ -64,6 +64,8 @@ class Observed:
     reconciliation: pd.DataFrame
     #: where every number came from: one row per input used
     provenance: list[dict] = field(default_factory=list)
+    #: engine policies in force in the observed year, part of the calibrated baseline (decision 0079)
+    policies: list[dict] = field(default_factory=list)
 
 
 def coefficient(params: dict[str, pd.DataFrame], product: ChainProduct) -> dict[str, float]:
@@ -89,6 +91,70 @@ def _year_rows(frame: pd.DataFrame, where: str, year: int, **keys) -> pd.DataFra
 def _price(prices: pd.DataFrame, product: str, year: int) -> tuple[float, dict]:
     row = _year_rows(prices, f"price of {product}", year, product=product).iloc[0]
     return float(row["usd_per_t"]), {"what": f"price {product} {year}", "source": row["source"], "table": row["table"]}
+
+
+def _price_point(params: dict[str, pd.DataFrame], product: ChainProduct, year: int) -> tuple[float, dict]:
+    """The exporters' price of a product priced by ``price_points.csv`` (``<price_parameter>_<year>``)."""
+    table = params["price_points"].set_index("parameter")
+    pid = f"{product.price_parameter}_{year}"
+    if pid not in table.index:
+        years = sorted(int(i.rsplit("_", 1)[1]) for i in table.index if i.startswith(f"{product.price_parameter}_"))
+        raise UnknownChoiceError(f"world.year for the price of {product.id} (price_points.csv)", year, years)
+    row = table.loc[pid]
+    return float(row["value"]), {"what": f"price {product.id} {year} = {row['value']:g} {row['unit']}",
+                                 "source": row["source"], "table": f"price_points.csv: {pid}"}
+
+
+def _table_trade(product: ChainProduct, year: int, params: dict[str, pd.DataFrame], prov: list[dict]) -> pd.DataFrame:
+    """Gross flows of a product without an HS code: the ``exports`` rows of quantities.csv for
+    ``year`` (partner ``WLD`` totals are left out: the destination rows add up to them)."""
+    q = params["quantities"]
+    rows = q[(q["product"] == product.id) & (q["measure"] == "exports")]
+    years = sorted(set(rows["year"].astype(int)))
+    rows = rows[(rows["year"].astype(int) == year) & (rows["partner"] != "WLD")]
+    if rows.empty:
+        raise UnknownChoiceError(f"world.year for trade of {product.id} (quantities.csv exports rows)", year, years)
+    for r in rows.itertuples(index=False):
+        prov.append({"what": f"{product.id} exports {r.region}->{r.partner} {year} = {r.value:g} {r.unit}",
+                     "source": r.source, "table": f"quantities.csv: {r.parameter}"})
+    return pd.DataFrame({"origin": rows["region"].to_numpy(), "destination": rows["partner"].to_numpy(),
+                         "quantity": rows["value"].astype(float).to_numpy()})
+
+
+def _licensed(obs: Observed, prices: pd.DataFrame) -> Observed:
+    """Products under an export licence in the observed year (decision 0079): importers pay the
+    observed importers' price, and the supplier's exports are capped at their calibrated level by
+    an ``export_quota`` in the baseline, whose rent is the gap less freight. Raises if the gap does
+    not exceed freight (the licence would not bind) or if a region other than the supplier exports."""
+    table = obs.prices.copy()
+    policies, prov = list(obs.policies), list(obs.provenance)
+    for product in obs.products:
+        lic = product.licence
+        if lic is None or obs.year < lic.since:
+            continue
+        pid, supplier = product.id, obs.mapping.get(lic.supplier, lic.supplier)
+        flows = obs.flows[obs.flows["product"] == pid]
+        others = sorted(set(flows["origin"]) - {supplier})
+        if others:
+            raise DataError(f"{pid}: {', '.join(others)} export in the calibrated flows, but only the licensed supplier "
+                            f"{supplier} may (importers pay the observed importers' price)")
+        p_imp, src = _price(prices, lic.importers_price_product, obs.year)
+        p0, tau = obs.reference_price[pid], obs.freight[pid]
+        rent = p_imp - p0 * (1.0 + tau)
+        if rent <= 0:
+            raise DataError(f"{pid}: importers' price {p_imp:g} ({lic.importers_price_product} {obs.year}) does not exceed "
+                            f"{supplier}'s price {p0:g} plus freight; a licence would not bind")
+        sel = (table["product"] == pid) & (table["price"] != p0)
+        table.loc[sel, "price"] = p_imp
+        quota = float(flows["quantity"].sum())
+        policies.append({"kind": "export_quota", "product": pid, "origin": supplier, "destination": f"not {supplier}",
+                         "quantity": quota})
+        prov.append({**src, "what": f"importers' price {pid} {obs.year} = {p_imp:g} USD/t"})
+        prov.append({"what": f"{pid}: {supplier}'s export licence (since {lic.since}) as an export quota of {quota:g} "
+                     f"{product.unit}, its calibrated exports; rent {rent:.6g} USD/t = importers' price less "
+                     f"{supplier}'s price and freight", "source": "critmin (decision 0079)",
+                     "table": "quantities.csv exports rows; price_points.csv; prices"})
+    return replace(obs, prices=table, policies=policies, provenance=prov)
 
 
 def _trade(trade: pd.DataFrame, product: ChainProduct, year: int, price: float,
@@ -194,11 +260,11 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
         items = core(mineral)
         products.extend(items)
         final = items[-1]
-        p0, src = _price(prices, final.price_product, year)
+        p0, src = _price(prices, final.price_product, year) if final.price_product else _price_point(params, final, year)
         prov.append(src)
         ref_price[final.id] = p0
         mine = items[0]
-        rows = _year_rows(production, f"{mineral} mining production", year, mineral=mineral, stage="mining")
+        rows = _year_rows(production, f"{mineral} {mine.stage} production", year, mineral=mineral, stage=mine.stage)
         prov.append({"what": f"{mine.id} production {year}", "source": ";".join(sorted(set(rows["source"]))),
                      "table": "production"})
         country_out[mine.id] = rows.groupby("iso3")["quantity"].sum().astype(float)
@@ -225,6 +291,8 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             if ref_price[mine.id] <= 0:
                 raise DataError(f"conversion_costs.csv: margin {final.margin_parameter} ({margin}) exceeds the price of "
                                 f"{final.id} ({p0}); the mined input would have no value")
+        if final.trade_table:
+            gross[final.id] = _table_trade(final, year, params, prov)
         if final.trade:
             gross[final.id] = _trade(trade, final, year, p0, params)
             prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
@@ -233,8 +301,9 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
                                     freight, prov))
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
     mapping = _regions(spec_regions, country_out, country_use, gross, members)
-    return _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred,
-                      coefs, ref_price, freight, prov)
+    obs = _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred,
+                     coefs, ref_price, freight, prov)
+    return _licensed(obs, prices)
 
 
 def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], country_out, country_use, gross, coefs,
