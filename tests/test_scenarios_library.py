@@ -26,7 +26,7 @@ from critmin.world.build import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "scenarios"
-NAMES = ("baseline-2024", "forge-2026", "china-controls-2025", "forge-vs-controls")
+NAMES = ("baseline-2024", "forge-2026", "china-controls-2025", "forge-vs-controls", "drc-cobalt-quota-2026")
 ENGINE_KINDS = {"tariff", "export_tax", "export_ban", "export_quota", "price_floor", "stockpile"}
 USGS_REE = ROOT.parent / "shared" / "data" / "usgs-mcs-2026" / "rare-earths.json"
 

@@ -254,4 +254,4 @@ def test_errors_name_the_scenario_file():
     with pytest.raises(InputFileError, match="^scenarios/x.yaml: field 'world.elasticities.horizon' \\(value 'medium'\\)"):
         expand({"name": "x", "world": {"elasticities": {"horizon": "medium"}}}, source="scenarios/x.yaml")
     with pytest.raises(InputFileError, match="^scenarios/x.yaml: field 'world.minerals' \\(value 'cobalt'\\)"):
-        expand({"name": "x", "world": {"minerals": ["cobalt"]}}, source="scenarios/x.yaml")
+        expand({"name": "x", "world": {"minerals": "cobalt"}}, source="scenarios/x.yaml")  # a string, not a list

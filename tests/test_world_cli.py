@@ -32,10 +32,11 @@ def test_world_json_has_calibration_and_sources(capsys):
     assert any(row["source"] == "usgs_mcs_2026" for row in obj["sources"])
 
 
-def test_world_bad_mineral_is_one_line_error(capsys):
-    code, out, err = run(capsys, "world", "--minerals", "cobalt")
+def test_world_bad_mineral_year_is_one_line_error(capsys):
+    # cobalt calibrates for 2024 only: its refining margin rests on the 2024 hydroxide payable (decision 0077)
+    code, out, err = run(capsys, "world", "--minerals", "cobalt", "--year", "2023")
     assert code == 2
-    assert err.startswith("error: ") and "cobalt cannot be calibrated" in err and "Traceback" not in err
+    assert err.startswith("error: ") and "world.year for cobalt" in err and "[2024]" in err and "Traceback" not in err
 
 
 def test_world_json_bytes_do_not_depend_on_hash_seed(tmp_path):

@@ -25,6 +25,13 @@ Which stages a mineral gets is decided by what the dataset can observe per count
   destination and U.S. imports by source from ``quantities.csv`` (``trade_table``). China's
   August 2023 licence is part of the baseline as an export quota at observed exports, which is
   what lets importers pay the observed price above China's (``licence``; decisions 0079-0081).
+- ``cobalt``: mine output (t Co content; hydroxide, MHP and other intermediates) -> refined
+  cobalt (t Co; metal and chemicals). Refining location from ``refining_routes.csv`` (each origin
+  checked against BACI's intermediate-grade exports); refined trade is BACI 810510 + 282200 by
+  value at the LME price, and the intermediates that mine countries ship are removed by
+  reconciliation because those countries refine nothing (they are the mine-stage routes). The
+  refining margin rests on the 2024 hydroxide payable, so cobalt calibrates for 2024 only
+  (``years``; docs/decisions/0076 and 0077).
 """
 
 from __future__ import annotations
@@ -112,6 +119,9 @@ class ChainProduct:
     trade_table: bool = False
     #: an export licence in force in the observed year (None: free trade at observed prices)
     licence: Licence | None = None
+    #: the only world years the product calibrates for (None: every year with data), when its margin
+    #: rests on one year's observation (cobalt: the 2024 hydroxide payable; decision 0077)
+    years: tuple[int, ...] | None = None
 
 
 CHAINS: dict[str, tuple[ChainProduct, ...]] = {
@@ -179,13 +189,24 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
             licence=Licence(supplier="CHN", importers_price_product="gallium_metal", since=2023),
         ),
     ),
+    "cobalt": (
+        ChainProduct(
+            id="cobalt_mine", mineral="cobalt", stage="mining", name="Cobalt in mine output (hydroxide, MHP, mattes)",
+            unit="t Co", elasticity_product="refined_cobalt", freight_parameter="freight_share_bulk_concentrates",
+        ),
+        ChainProduct(
+            id="refined_cobalt", mineral="cobalt", stage="refining", name="Refined cobalt (metal and chemicals)",
+            unit="t Co", inputs={"cobalt_mine": "co_in_intermediate_per_refined"}, price_product="cobalt_metal_lme",
+            margin_parameter="cobalt_refining_margin_2024", elasticity_product="refined_cobalt",
+            freight_parameter="freight_share_refined_products",
+            trade=(TradeCode("810510", basis="value"), TradeCode("282200", basis="value")),
+            location="routes", demand=True, years=(2024,),
+        ),
+    ),
 }
 
 #: Minerals the dataset cannot calibrate by region, and why (a clear error if requested).
 NOT_CALIBRATABLE: dict[str, str] = {
-    "cobalt": "cobalt trade is only in mixed baskets (HS 282200, 810510: hydroxide intermediates, refined metal and "
-    "scrap together) and refining by country is published only as China's 2017 share, so neither the refining "
-    "location nor a content-consistent consumption can be observed",
 }
 
 #: The default world (issue 4 lists gallium and cobalt too; see NOT_CALIBRATABLE).

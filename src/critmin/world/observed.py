@@ -260,6 +260,9 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
         items = core(mineral)
         products.extend(items)
         final = items[-1]
+        if final.years and year not in final.years:
+            raise UnknownChoiceError(f"world.year for {mineral} (the {final.id} margin is observed for "
+                                     f"{list(final.years)} only; decision 0077)", year, list(final.years))
         p0, src = _price(prices, final.price_product, year) if final.price_product else _price_point(params, final, year)
         prov.append(src)
         ref_price[final.id] = p0
