@@ -21,6 +21,13 @@ def test_lithium_projects_are_the_busch_deposits_not_producing():
     assert p["capacity_per_year"] == pytest.approx(row["max_prod_rate_kt_li_per_y"] * 1000)
     assert p["operating_cost_usd_per_unit"] == pytest.approx(row["cost1_notax_usd_per_t_li"])
     assert p["status"] == "candidate" and p["build_years"] == row["delay_years"]
+    assert p["product"] == "spodumene" and p["unit"] == "t Li"  # hard rock (decision 0073)
+    # brine deposits sell carbonate at the site: t Li x 5.323 (lce_per_li), USD per t Li / 5.323
+    brine = d[(d["status"] != "Producing") & (d["max_prod_rate_kt_li_per_y"] > 0) & (d["resource_type"] == "Brine")].iloc[0]
+    b = table.loc[f"busch_{int(brine['deposit_id'])}_{str(brine['deposit_name']).strip().lower().replace(' ', '_')}"]
+    assert b["product"] == "lithium_carbonate" and b["unit"] == "t Li2CO3"
+    assert b["capacity_per_year"] == pytest.approx(brine["max_prod_rate_kt_li_per_y"] * 1000 * 5.323)
+    assert b["operating_cost_usd_per_unit"] == pytest.approx(brine["cost1_notax_usd_per_t_li"] / 5.323)
     built = d[d["status"] == "Construction"].iloc[0]
     q = lithium_projects(2024).set_index("iso3").loc[[built["iso3"]]]
     assert (q["status"] == "committed").any()
@@ -32,7 +39,7 @@ def test_incentive_price_is_operating_plus_capital_recovery():
     d = load("lithium_deposits")
     row = d[d["deposit_name"] == "Rose"].iloc[0]
     regions = ["ARG", "AUS", "CAN", "CHL", "CHN", "USA", "REST_EU27", "REST_FORGE", "REST_WORLD"]
-    table = candidates(Pipeline(products=["lithium_mine"]), ["lithium_mine"], regions, 2024).set_index("project")
+    table = candidates(Pipeline(products=["spodumene"]), ["spodumene"], regions, 2024).set_index("project")
     p = table.loc[f"busch_{int(row['deposit_id'])}_rose"]
     capital = row["cost_expansion_usd_per_t_li_per_y"] + row["cost_opening_usd"] / (row["max_prod_rate_kt_li_per_y"] * 1000)
     assert p["region"] == "CAN"

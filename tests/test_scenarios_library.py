@@ -118,13 +118,15 @@ def test_heavy_rare_earths_come_from_the_world_not_the_files():
 def test_forge_lithium_cost_plus_inputs_come_from_the_deposit_table():
     deposits = load("lithium_deposits")
     members = set(load("bloc_members").query("bloc == 'forge'")["iso3"])
-    z = deposits[(deposits["prod_rate_2025_kt_li_per_y"] > 0) & deposits["iso3"].isin(members)]
+    # decision 0073: the concentrate's reference is the cost of the zone's hard-rock deposits (brine is carbonate)
+    z = deposits[(deposits["prod_rate_2025_kt_li_per_y"] > 0) & deposits["iso3"].isin(members)
+                 & (deposits["resource_type"] == "Hard Rock")]
     w = z["prod_rate_2025_kt_li_per_y"]
     for name in ("forge-2026", "forge-vs-controls"):
-        ref = next(p for p in read(name)["policies"] if p.get("product") == "lithium_mine")
+        ref = next(p for p in read(name)["policies"] if p.get("product") == "spodumene")
         assert ref["operating_cost"] == pytest.approx(float(np.average(z["cost1_notax_usd_per_t_li"], weights=w)), rel=1e-12)
         assert ref["capital_cost"] == pytest.approx(float(np.average(z["cost_expansion_usd_per_t_li_per_y"], weights=w)), rel=1e-12)
-        rec = next(r for r in run(name)[2]["instruments"] if r.get("product") == "lithium_mine")
+        rec = next(r for r in run(name)[2]["instruments"] if r.get("product") == "spodumene")
         assert rec["price"] == pytest.approx(ref["operating_cost"] + ref["capital_cost"] * crf(0.08, 20), rel=1e-12)
 
 
@@ -143,15 +145,20 @@ def test_forge_2026_outcomes():
     jpn = "region == 'JPN' and product == 'ndfeb_magnet'"
     assert result.processing.query(jpn)["quantity"].sum() < base.processing.query(jpn)["quantity"].sum()
     assert result.price("JPN", "ndfeb_magnet") > base.price("JPN", "ndfeb_magnet")
-    # The lithium chemicals incentive price (40 % target) is above the 2024 price: zone refining grows.
-    li = bloc_row(bp, "lithium_chemicals")
-    rec = next(r for r in run("forge-2026")[2]["instruments"] if r.get("product") == "lithium_chemicals")
+    # The lithium hydroxide incentive price (40 % target) is above the 2024 price: zone conversion grows.
+    li = bloc_row(bp, "lithium_hydroxide")
+    rec = next(r for r in run("forge-2026")[2]["instruments"] if r.get("product") == "lithium_hydroxide")
     assert rec["price"] > li["price_baseline"]
     assert li["output_policy"] > li["output_baseline"]
     assert abs(rec["detail"]["relative_residual"]) < 1e-9
-    # The chain: lithium chemicals' reference covers its lithium input at reference plus conversion.
-    row = next(r for r in run("forge-2026")[2]["chain"] if r["product"] == "lithium_chemicals")
-    assert row["checked"] and row["consistent"] and row["margin"] >= 0
+    # The chain (decision 0073): carbonate's cost-plus reference is the concentrate's reference / 5.323 plus the
+    # 3,171 USD/t conversion margin (conversion_costs.csv), and hydroxide's covers 1/1.1358 t carbonate at that.
+    chain = {r["product"]: r for r in run("forge-2026")[2]["chain"]}
+    spodumene = chain["spodumene"]["reference_price"]
+    assert chain["lithium_carbonate"]["reference_price"] == pytest.approx(spodumene / 5.323 + 3171, rel=1e-12)
+    for product in ("lithium_carbonate", "lithium_hydroxide"):
+        row = chain[product]
+        assert row["checked"] and row["consistent"] and row["margin"] >= 0
     # Accounting: levies go to the treasuries of the importing members; nothing is paid out.
     bloc = bm[bm["level"] == "bloc"].iloc[0]
     result = run("forge-2026")[0]

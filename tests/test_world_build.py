@@ -30,25 +30,33 @@ def test_baseline_reproduces_observed_year(world):
 
 
 def test_size_of_default_world(world):
-    # about 15-30 regions (issue 4 guidance); three minerals, eight products (Dy, Tb oxide and magnets: decision 0045)
+    # about 15-30 regions (issue 4 guidance); three minerals, nine products (Dy, Tb oxide and magnets: decision
+    # 0045; lithium concentrate, carbonate and hydroxide: decision 0073)
     assert 15 <= len(world.market["regions"]) <= 30
     assert [p["id"] for p in world.market["products"]] == [
-        "re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet", "lithium_mine", "lithium_chemicals",
-        "natural_graphite"]
+        "re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet", "spodumene", "lithium_carbonate",
+        "lithium_hydroxide", "natural_graphite"]
 
 
 def test_grouping_preserves_world_totals(world):
     # every mined tonne of the USGS MCS 2026 world tables (production, 2024) is in some region
     prod = load("production")
     q = world.observed.quantities.groupby("product")[["production", "processing", "consumption"]].sum()
-    for product, mineral in (("re_concentrate", "rare_earths"), ("lithium_mine", "lithium"), ("natural_graphite", "graphite")):
+    for product, mineral in (("re_concentrate", "rare_earths"), ("natural_graphite", "graphite")):
         rows = prod[(prod["mineral"] == mineral) & (prod["stage"] == "mining") & (prod["year"] == 2024)]
         assert q.loc[product, "production"] == pytest.approx(rows["quantity"].sum(), rel=1e-12)
-    # world consumption of each final product equals world output (markets clear)
-    assert q.loc["lithium_chemicals", "consumption"] == pytest.approx(q.loc["lithium_chemicals", "processing"], rel=1e-6)
+    # lithium (decision 0073): hard-rock concentrate (t Li) plus brine sold as carbonate (5.323 t Li2CO3 per t Li)
+    rows = prod[(prod["mineral"] == "lithium") & (prod["stage"] == "mining") & (prod["year"] == 2024)]
+    mined = q.loc["spodumene", "production"] + q.loc["lithium_carbonate", "production"] / 5.323
+    assert mined == pytest.approx(rows["quantity"].sum(), rel=1e-12)
+    # world consumption of each final product equals world output less input use (markets clear)
+    use = world.observed.quantities.groupby("product")["input_use"].sum()
+    li2co3 = q.loc["lithium_carbonate"]
+    assert li2co3["consumption"] == pytest.approx(li2co3["production"] + li2co3["processing"] - use["lithium_carbonate"],
+                                                  rel=1e-6)
+    assert q.loc["lithium_hydroxide", "consumption"] == pytest.approx(q.loc["lithium_hydroxide", "processing"], rel=1e-6)
     # NdPr oxide (decision 0046): separation 106,000 (Argus) + 5,655 (Lynas) + 1,294 (MP) t plus 26,504 t from
     # magnet scrap (Argus); magnets use 0.3513 t each of 319,148.94 t; final demand takes the rest
-    use = world.observed.quantities.groupby("product")["input_use"].sum()
     assert q.loc["ndpr_oxide", "processing"] == pytest.approx(106_000 + 5_655 + 1_294, rel=1e-12)
     assert q.loc["ndpr_oxide", "production"] == pytest.approx(26_504, rel=1e-12)
     assert use["ndpr_oxide"] == pytest.approx(0.3513 * 319_148.94, rel=1e-6)
@@ -62,7 +70,7 @@ def test_published_prices_and_derived_input_price(world):
     obs = world.observed
     # USGS MCS 2026 price tables, 2024: NdPr oxide 55 USD/kg, lithium carbonate 11,800 USD/t, flake 1,050 USD/t
     assert obs.reference_price["ndpr_oxide"] == 55_000
-    assert obs.reference_price["lithium_chemicals"] == 11_800
+    assert obs.reference_price["lithium_carbonate"] == 11_800
     assert obs.reference_price["natural_graphite"] == 1_050
     # concentrate price through the chain (decision 0046): (55,000 - margin) / coefficient, with the REO balance
     # coefficient 384,000 / 112,949 (USGS mined REO over primary NdPr oxide) and the margin 48,000 - 3.39976 x 4,183
@@ -77,9 +85,9 @@ def test_published_prices_and_derived_input_price(world):
     assert obs.reference_price["re_concentrate"] == pytest.approx(6242.0, abs=0.1)  # hand computation
 
 
-def test_lithium_brine_routes_agree_with_baci_exports():
-    # refining_routes.csv assumes Chile and Argentina convert their own output; check against
-    # CEPII BACI 2024: their lithium-chemical exports in Li content are close to their mine output
+def test_brine_output_sold_as_chemicals_agrees_with_baci_exports():
+    # decision 0073 sells Chile's and Argentina's (brine) mine output as carbonate at the site; check
+    # against CEPII BACI 2024: their lithium-chemical exports in Li content are close to their mine output
     trade = load("trade")
     params = load_parameters()
     li_per_lce = 1 / parameter(params, "input_coefficients", "lce_per_li")
@@ -186,11 +194,14 @@ def test_rare_earth_concentrate_follows_documented_routes(world):
 
 
 def test_year_before_the_2025_controls_also_calibrates():
-    # 2023: NdPr oxide 75 USD/kg and lithium carbonate 39,000 USD/t (USGS MCS 2026 price tables)
-    w = build_world({"year": 2023})
+    # 2023: NdPr oxide 75 USD/kg (USGS MCS 2026 price tables)
+    w = build_world({"year": 2023, "minerals": ["rare_earths", "graphite"]})
     assert w.observed.reference_price["ndpr_oxide"] == 75_000
-    assert w.observed.reference_price["lithium_chemicals"] == 39_000
     assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
+    # lithium needs hydroxide output by country, which quantities.csv has for 2024 only (decision 0073)
+    with pytest.raises(UnknownChoiceError, match=r"world\.year for lithium \(quantities\.csv has lithium_hydroxide "
+                       r"output for \[2024\] only; decision 0073\) 2023"):
+        build_world({"year": 2023, "minerals": ["lithium"]}, fit=False)
 
 
 def test_every_curve_of_the_default_world_passes_through_its_observed_point(world):
@@ -217,13 +228,21 @@ def test_every_curve_of_the_default_world_passes_through_its_observed_point(worl
 
 
 def test_processing_margin_in_china_by_hand(world):
-    # lithium in China: chemicals at the importers' price 11,800 x 1.01, mined lithium at the
-    # importers' price 45,932.17 x 1.05 (freight shares, trade_costs.csv), 1/5.323 t Li per t LCE:
-    # 11,918 - 48,228.78 / 5.323 = 2,857.55 USD/t LCE (the 3,171 margin less freight on ore plus on chemicals)
-    e = next(x for x in world.market["processing"] if x["region"] == "CHN" and x["product"] == "lithium_chemicals")
-    z0 = world.observed.quantities.set_index(["region", "product"]).loc[("CHN", "lithium_chemicals"), "processing"]
+    # lithium in China: carbonate at the importers' price 11,800 x 1.01, concentrate at the
+    # importers' price 45,932.17 x 1.05 (freight shares, trade_costs.csv), 1/5.323 t Li per t Li2CO3:
+    # 11,918 - 48,228.78 / 5.323 = 2,857.55 USD/t (the 3,171 margin less freight on ore plus on carbonate)
+    q = world.observed.quantities.set_index(["region", "product"])
+    e = next(x for x in world.market["processing"] if x["region"] == "CHN" and x["product"] == "lithium_carbonate")
+    z0 = q.loc[("CHN", "lithium_carbonate"), "processing"]
     assert e["intercept"] + e["slope"] * z0 == pytest.approx(11_918 - 45_932.167 * 1.05 / 5.323, rel=1e-9)
     assert e["intercept"] + e["slope"] * z0 == pytest.approx(2857.55, abs=0.01)
+    # hydroxide in China (an exporter: 12,510.87 USD/t, price_points.csv) from 1/1.1358 t carbonate at 11,918:
+    # 12,510.87 - 10,493.05 = 2,017.82 USD/t LiOH.H2O
+    e = next(x for x in world.market["processing"] if x["region"] == "CHN" and x["product"] == "lithium_hydroxide")
+    z0 = q.loc[("CHN", "lithium_hydroxide"), "processing"]
+    assert z0 == 360_000  # MIIT via Reuters (quantities.csv)
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(12_510.87 - 11_918 / 1.1358, rel=1e-9)
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(2017.82, abs=0.01)
 
 
 def test_long_run_elasticities_and_overrides_also_calibrate():

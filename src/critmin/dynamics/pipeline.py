@@ -3,7 +3,9 @@
 Two sources, both with provenance per row: the packaged projects.csv (rare-earth plants from
 company filings and news, cited by URL) and the embedded Busch et al. lithium deposits (every
 deposit not yet producing, with its capacity, costs and the delay from decision to production).
-A ``committed`` project produces from ``earliest_start``; a ``candidate`` commits at the end of
+Hard-rock deposits make concentrate (``spodumene``, t Li); brine and clay (volcano-sedimentary)
+deposits sell carbonate at the site (``lithium_carbonate``, t Li2CO3 at ``lce_per_li`` t per t Li),
+as the world model's brine output does (decision 0073). A ``committed`` project produces from ``earliest_start``; a ``candidate`` commits at the end of
 the first period in which the price it expects reaches its incentive price (operating cost plus
 capital cost times the capital recovery factor), and produces ``build_years`` later, ramping up
 by ``ramp_per_year`` (decision 0053). A project produces as a flat supply entry: its operating
@@ -36,25 +38,34 @@ def crf(rate: float, years: int) -> float:
     return 1.0 / years if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-years))
 
 
+#: Model products of lithium projects: hard rock makes concentrate, other deposits carbonate (decision 0073).
+LITHIUM_PRODUCTS = ("spodumene", "lithium_carbonate")
+
+
 def lithium_projects(base_year: int) -> pd.DataFrame:
     """Busch et al. deposits not producing: capacity ``max_prod_rate`` (t Li/y), cost ``cost1_notax``
     (USD/t Li, 2022 USD), capital ``cost_expansion`` per t/y plus ``cost_opening`` spread over the
-    capacity, build time ``delay_years``, ramp ``max_ramp_up`` per year."""
+    capacity, build time ``delay_years``, ramp ``max_ramp_up`` per year; hard-rock deposits in t Li
+    of concentrate, the others in t Li2CO3 (quantities x ``lce_per_li``, costs / ``lce_per_li``)."""
     from critmin.data import load
+    from critmin.world.parameters import load_parameters, parameter
 
     d = load("lithium_deposits")
     d = d[(d["status"] != "Producing") & (d["max_prod_rate_kt_li_per_y"] > 0)]
+    hard = (d["resource_type"] == "Hard Rock").to_numpy()
+    per_li = np.where(hard, 1.0, parameter(load_parameters(), "input_coefficients", "lce_per_li"))
     cap = d["max_prod_rate_kt_li_per_y"].to_numpy(dtype=float) * 1000.0
     capital = d["cost_expansion_usd_per_t_li_per_y"].to_numpy(dtype=float) + d["cost_opening_usd"].to_numpy(dtype=float) / cap
     return pd.DataFrame({
         "project": [f"busch_{int(i)}_{str(n).strip().lower().replace(' ', '_')}" for i, n in zip(d["deposit_id"], d["deposit_name"])],
-        "product": "lithium_mine", "iso3": d["iso3"].to_numpy(), "capacity_per_year": cap, "unit": "t Li",
-        "operating_cost_usd_per_unit": d["cost1_notax_usd_per_t_li"].to_numpy(dtype=float),
-        "capital_cost_usd_per_annual_unit": capital, "incentive_price_usd_per_unit": np.nan,
+        "product": np.where(hard, LITHIUM_PRODUCTS[0], LITHIUM_PRODUCTS[1]), "iso3": d["iso3"].to_numpy(),
+        "capacity_per_year": cap * per_li, "unit": np.where(hard, "t Li", "t Li2CO3"),
+        "operating_cost_usd_per_unit": d["cost1_notax_usd_per_t_li"].to_numpy(dtype=float) / per_li,
+        "capital_cost_usd_per_annual_unit": capital / per_li, "incentive_price_usd_per_unit": np.nan,
         "status": np.where(d["status"] == "Construction", "committed", "candidate"),
         "earliest_start": np.where(d["status"] == "Construction", base_year + d["delay_years"].to_numpy(), base_year),
         "build_years": np.where(d["status"] == "Construction", 0, d["delay_years"].to_numpy()).astype(float),
-        "ramp_per_year": d["max_ramp_up_kt_li_per_y"].to_numpy(dtype=float) * 1000.0,
+        "ramp_per_year": d["max_ramp_up_kt_li_per_y"].to_numpy(dtype=float) * 1000.0 * per_li,
         "source": d["source"].to_numpy(), "reference": d["table"].to_numpy(),
         "url": "https://github.com/pabloBuschV/Lithium_Supply_Demand_Model", "estimate": d["estimate"].to_numpy(dtype=bool),
     })
@@ -75,7 +86,7 @@ def candidates(spec: Pipeline, products: list[str], regions: list[str], base_yea
     from critmin.data import load
 
     frames = [packaged_projects()]
-    if "lithium_mine" in spec.products:
+    if set(LITHIUM_PRODUCTS) & set(spec.products):
         frames.append(lithium_projects(base_year))
     table = pd.concat(frames, ignore_index=True)
     table = table[table["product"].isin(spec.products) & table["product"].isin(products)]

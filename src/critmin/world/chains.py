@@ -9,8 +9,12 @@ Which stages a mineral gets is decided by what the dataset can observe per count
 
 - ``graphite``: one stage. Mine output (USGS, gross weight of natural graphite) and BACI trade of
   HS 250410/250490 (gross weight) are in the same unit, so apparent consumption is direct.
-- ``lithium``: mine output (t Li content) -> lithium chemicals (t LCE; carbonate plus hydroxide
-  converted with ``lioh_per_lce``). Refining location from ``refining_routes.csv``.
+- ``lithium`` (decision 0073): hard-rock concentrate (t Li content: the USGS mine output less the
+  brine share of ``lithium_deposits``) -> lithium carbonate (t Li2CO3, BACI 283691), converted
+  where ``refining_routes.csv`` says; brine output is a supply of carbonate at the brine site
+  (``site_supply``). Lithium hydroxide (t LiOH.H2O, BACI 282520) is made from carbonate
+  (``lioh_per_lce``), with output by country from ``quantities.csv`` (2024 only: other years
+  are refused for lithium).
 - ``rare_earths``: concentrate (t REO) -> NdPr oxide -> sintered NdFeB magnets. Where
   ``quantities.csv`` has NdPr oxide output for the year (2024), the NdPr stage is re-based on it
   (:class:`TableStage`): separation output by country from the table, oxide recovered from magnet
@@ -115,6 +119,9 @@ class ChainProduct:
     demand: bool = False
     #: re-basing on quantities.csv output, for years that have it (None: never)
     table_stage: TableStage | None = None
+    #: ``lithium_deposits`` resource type whose share of each country's mine output is supplied as
+    #: this product at the mine site, using no input (brine sold as carbonate: decision 0073)
+    site_supply: str | None = None
     #: trade from the ``exports`` rows of quantities.csv instead of BACI (products without an HS code)
     trade_table: bool = False
     #: an export licence in force in the observed year (None: free trade at observed prices)
@@ -135,18 +142,23 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
     ),
     "lithium": (
         ChainProduct(
-            id="lithium_mine", mineral="lithium", stage="mining", name="Lithium in mine output",
-            unit="t Li", elasticity_product="lithium_carbonate",
-            freight_parameter="freight_share_bulk_concentrates",
+            id="spodumene", mineral="lithium", stage="mining",
+            name="Hard-rock lithium concentrate (spodumene, lepidolite)", unit="t Li",
+            elasticity_product="lithium_carbonate", freight_parameter="freight_share_bulk_concentrates",
         ),
         ChainProduct(
-            id="lithium_chemicals", mineral="lithium", stage="refining",
-            name="Lithium chemicals (carbonate and hydroxide)", unit="t LCE",
-            inputs={"lithium_mine": "lce_per_li"}, invert_input=True,
+            id="lithium_carbonate", mineral="lithium", stage="refining", name="Lithium carbonate", unit="t Li2CO3",
+            inputs={"spodumene": "lce_per_li"}, invert_input=True,
             price_product="lithium_carbonate", margin_parameter="spodumene_to_carbonate_margin_2025",
             elasticity_product="lithium_carbonate", freight_parameter="freight_share_refined_products",
-            trade=(TradeCode("283691"), TradeCode("282520", factor_parameter="lioh_per_lce", reciprocal=True)),
-            location="routes", demand=True,
+            trade=(TradeCode("283691"),), location="routes", demand=True, site_supply="Brine",
+        ),
+        ChainProduct(
+            id="lithium_hydroxide", mineral="lithium", stage="refining", name="Lithium hydroxide monohydrate",
+            unit="t LiOH.H2O", inputs={"lithium_carbonate": "lioh_per_lce"}, invert_input=True,
+            price_parameter="lithium_hydroxide_reference", elasticity_product="lithium_carbonate",
+            freight_parameter="freight_share_refined_products", trade=(TradeCode("282520"),), location="table",
+            demand=True,
         ),
     ),
     "rare_earths": (

@@ -20,6 +20,7 @@ import pandas as pd
 
 from critmin.data.store import load
 from critmin.errors import DataError, UnknownChoiceError
+from critmin.world import feed
 from critmin.world import flows as fl
 from critmin.world import regions as rg
 from critmin.world.chains import ChainProduct, core, table_products
@@ -257,6 +258,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
     ref_price: dict[str, float] = {}
     freight: dict[str, float] = {}
     for mineral in minerals:
+        _table_year(mineral, year, params)
         items = core(mineral)
         products.extend(items)
         final = items[-1]
@@ -282,6 +284,9 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             else:
                 coefs[final.id] = coefficient(params, final)
                 a = coefs[final.id][mine.id]
+                if final.site_supply:
+                    country_out[mine.id], country_supply[final.id] = _site_supply(final, mine, country_out[mine.id], a,
+                                                                                  year, prov)
                 country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
             country_use[mine.id] = country_out[final.id] * a
             role = "location" if final.location == "routes" else "flows"
@@ -301,18 +306,55 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
                          "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
         products.extend(_from_table(mineral, year, params, country_out, country_use, gross, coefs, ref_price,
-                                    freight, prov))
+                                    freight, prov, trade))
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
-    mapping = _regions(spec_regions, country_out, country_use, gross, members)
+    mapping = _regions(spec_regions, _with_supply(country_out, country_supply), country_use, gross, members)
     obs = _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred,
                      coefs, ref_price, freight, prov)
     return _licensed(obs, prices)
 
 
+def _table_year(mineral: str, year: int, params: dict[str, pd.DataFrame]) -> None:
+    """Refuse ``year`` for ``mineral`` if one of its ``table`` products with BACI trade has no
+    quantities.csv output rows then: the product cannot be left out, since its input's market
+    would count the output it uses as final demand (lithium hydroxide: decision 0073)."""
+    q = params["quantities"]
+    for product in table_products(mineral):
+        rows = q[(q["product"] == product.id) & (q["measure"] == "production")]
+        years = sorted(set(rows["year"].astype(int)))
+        if product.trade and year not in years:
+            raise UnknownChoiceError(f"world.year for {mineral} (quantities.csv has {product.id} output for {years} "
+                                     "only; decision 0073)", year, years)
+
+
+def _site_supply(final: ChainProduct, mine: ChainProduct, mined: pd.Series, a: float, year: int,
+                 prov: list[dict]) -> tuple[pd.Series, pd.Series]:
+    """Country mine output split into the mining product and ``final`` supplied at the mine site
+    (``final.site_supply`` deposits, e.g. brine sold as carbonate; decision 0073): (mine output
+    left, site supply in units of ``final``, ``a`` units of mine output each)."""
+    share = feed.type_share(final.site_supply, year, mined)
+    mined = mined[mined > 0]
+    site = mined * share
+    kept = mined - site
+    for iso3, s in share[share > 0].items():
+        prov.append({"what": f"{final.id} from {final.site_supply.lower()} {iso3} {year}: {s:.4g} of mine output "
+                     f"({site[iso3]:g} {mine.unit}) supplied at the site, {site[iso3] / a:g} {final.unit}",
+                     "source": "busch_2024_lithium", "table": "lithium_deposits: production rates by resource_type"})
+    return kept[kept > 0], (site / a)[site > 0]
+
+
+def _with_supply(country_out: dict[str, pd.Series], country_supply: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """Country output plus supply that uses no input, per product (for choosing regions)."""
+    return {pid: out.add(country_supply[pid], fill_value=0.0) if pid in country_supply else out
+            for pid, out in country_out.items()}
+
+
 def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], country_out, country_use, gross, coefs,
-                ref_price, freight, prov) -> list[ChainProduct]:
+                ref_price, freight, prov, trade: pd.DataFrame) -> list[ChainProduct]:
     """The ``table`` products of ``mineral`` (quantities.csv, price_points.csv), added to the country
-    figures in place; none if quantities.csv has no rows for ``year`` (provenance says so)."""
+    figures in place; none if quantities.csv has no rows for ``year`` (provenance says so). A
+    product with BACI codes takes its trade from BACI (:func:`_table_year` refuses years without
+    its output rows)."""
     items = table_products(mineral)
     if not items:
         return []
@@ -331,7 +373,12 @@ def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], countr
         out = made.groupby("region")["value"].sum().astype(float)
         country_out[product.id] = out
         exports = mine[(mine["measure"] == "exports") & (mine["partner"] != "WLD")]
-        if not exports.empty:
+        pid = f"{product.price_parameter}_{year}"
+        if product.trade:
+            gross[product.id] = _trade(trade, product, year, parameter(params, "price_points", pid), params)
+            prov.append({"what": f"{product.id} trade {year}", "source": "cepii_baci",
+                         "table": "trade: " + ", ".join(c.hs6 for c in product.trade)})
+        elif not exports.empty:
             gross[product.id] = pd.DataFrame({"origin": exports["region"].to_numpy(),
                                               "destination": exports["partner"].to_numpy(),
                                               "quantity": exports["value"].astype(float).to_numpy()})
@@ -339,7 +386,6 @@ def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], countr
             where = r.region if r.measure == "production" else f"{r.region}->{r.partner}"
             prov.append({"what": f"{product.id} {r.measure} {where} {year} = {r.value:g} {r.unit}", "source": r.source,
                          "table": f"quantities.csv: {r.parameter}"})
-        pid = f"{product.price_parameter}_{year}"
         ref_price[product.id] = parameter(params, "price_points", pid)
         row = params["price_points"].set_index("parameter").loc[pid]
         prov.append({"what": f"price {product.id} {year} = {row['value']:g} {row['unit']}", "source": row["source"],
