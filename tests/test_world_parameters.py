@@ -144,7 +144,7 @@ def test_separation_margin_from_mp_realized_prices(tables):
     assert margin == pytest.approx(21623, abs=5)
     assert value(tables, "concentrate_to_ndpr_oxide_margin_2024q2", "conversion_costs") == \
         pytest.approx(margin, abs=1)
-    assert set(prices["mineral"]) == {"rare_earths", "lithium"}
+    assert set(prices["mineral"]) == {"rare_earths", "lithium", "gallium"}  # gallium: decision 0079
 
 
 def test_gallium_capacity_rows_add_up_to_the_usgs_world_total(tables):

@@ -230,6 +230,7 @@ class BoxMCP:
         self.nonlinear = nonlinear
         self.n = c.size
         self._rows_k: sp.csr_matrix | None = None  # the kept rows of M
+        self._rows_e: sp.csr_matrix | None = None  # the eliminated rows of M on the kept columns
         self._schur: StaticSchur | None = None
         self._active: tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None = None
 
@@ -248,6 +249,13 @@ class BoxMCP:
         if self._rows_k is None:
             self._rows_k = self.M[:self.n_kept]
         return self._rows_k
+
+    def _eliminated_rows(self) -> sp.csr_matrix:
+        """M's eliminated rows restricted to the kept columns (an eliminated row's only other
+        entry is its own diagonal, which multiplies the zero part of the back-substituted step)."""
+        if self._rows_e is None:
+            self._rows_e = self.M[self.n_kept:, :self.n_kept].tocsr()
+        return self._rows_e
 
     def jacobian(self, jn) -> sp.csr_matrix:
         if jn is None:
@@ -283,10 +291,12 @@ class BoxMCP:
             S = sp.diags(df[:k]) @ (AK[:, :k] - T) + sp.diags(dx[:k] + reg)
             solve_k = spla.splu(S.tocsc(), permc_spec="COLAMD").solve
 
+        AE_K = self._eliminated_rows() if A is self.M else A[k:, :k]
+
         def solve(rhs: np.ndarray) -> np.ndarray:
             d = np.zeros(self.n)
             d[:k] = solve_k(rhs[:k] - df[:k] * (AK @ (rhs * inv)))
-            d[k:] = (rhs[k:] - df[k:] * (A @ d)[k:]) * inv[k:]
+            d[k:] = (rhs[k:] - df[k:] * (AE_K @ d[:k])) * inv[k:]
             return d
 
         return solve
