@@ -167,3 +167,17 @@ def test_scenario_policies_come_after_the_licence():
 def test_other_years_are_a_clear_error():
     with pytest.raises(UnknownChoiceError, match=r"world\.year for the price of gallium.*2024"):
         build_world({"year": 2023, "minerals": ["gallium"]}, fit=False)
+
+
+def test_ban_as_a_scenario_export_control():
+    # the scenario form of the December 2024 announcement (decision 0081): export_controls, mode ban
+    import critmin
+
+    sc = critmin.load_scenario({"name": "ga-us-ban", "world": {"minerals": ["gallium"]}, "policies": [
+        {"kind": "export_controls", "supplier": "CHN", "products": ["gallium"], "destinations": "USA", "mode": "ban",
+         "source": "MOFCOM, early December 2024 (SMM, 2024 Gallium Market Brief Analysis)"}]})
+    r = critmin.solve(sc)
+    assert r.residual <= 1e-6
+    unused = (1 + UNUSED_MARKUP) * 0.01 * CHINA_PRICE
+    assert r.price("USA", "gallium") == pytest.approx(r.price("DEU", "gallium") + unused, rel=1e-9)
+    assert r.price("USA", "gallium") > IMPORTERS_PRICE
