@@ -181,3 +181,13 @@ def test_ban_as_a_scenario_export_control():
     unused = (1 + UNUSED_MARKUP) * 0.01 * CHINA_PRICE
     assert r.price("USA", "gallium") == pytest.approx(r.price("DEU", "gallium") + unused, rel=1e-9)
     assert r.price("USA", "gallium") > IMPORTERS_PRICE
+
+
+def test_a_self_sufficient_producer_outside_china_trades_at_the_importers_price():
+    # Russia (6 t, USGS) is its own region when kept (cobalt keeps it in `minerals: all`); no observed trade, so
+    # it consumes its output, at the price outside China: at China's price it would export and break the fit
+    w = build_world({"year": 2024, "minerals": ["gallium"], "regions": ["CHN", "DEU", "JPN", "RUS", "USA"]})
+    assert w.result.price("RUS", "gallium") == pytest.approx(IMPORTERS_PRICE, rel=1e-9)
+    cal = w.calibration
+    assert _row(cal, "production", "RUS")["model"] == pytest.approx(6.0, abs=1e-6)
+    assert cal[cal["kind"].isin(CHECKED)]["relative"].abs().max() <= TOLERANCE

@@ -123,10 +123,12 @@ def _table_trade(product: ChainProduct, year: int, params: dict[str, pd.DataFram
 
 
 def _licensed(obs: Observed, prices: pd.DataFrame) -> Observed:
-    """Products under an export licence in the observed year (decision 0079): importers pay the
-    observed importers' price, and the supplier's exports are capped at their calibrated level by
-    an ``export_quota`` in the baseline, whose rent is the gap less freight. Raises if the gap does
-    not exceed freight (the licence would not bind) or if a region other than the supplier exports."""
+    """Products under an export licence in the observed year (decision 0079): every region but the
+    supplier pays the observed importers' price (a region that consumes its own output, e.g. Russia,
+    trades with the other importers at no price gap), and the supplier's exports are capped at their
+    calibrated level by an ``export_quota`` in the baseline, whose rent is the gap less freight.
+    Raises if the gap does not exceed freight (the licence would not bind) or if a region other
+    than the supplier exports."""
     table = obs.prices.copy()
     policies, prov = list(obs.policies), list(obs.provenance)
     for product in obs.products:
@@ -145,7 +147,7 @@ def _licensed(obs: Observed, prices: pd.DataFrame) -> Observed:
         if rent <= 0:
             raise DataError(f"{pid}: importers' price {p_imp:g} ({lic.importers_price_product} {obs.year}) does not exceed "
                             f"{supplier}'s price {p0:g} plus freight; a licence would not bind")
-        sel = (table["product"] == pid) & (table["price"] != p0)
+        sel = (table["product"] == pid) & (table["region"] != supplier)
         table.loc[sel, "price"] = p_imp
         quota = float(flows["quantity"].sum())
         policies.append({"kind": "export_quota", "product": pid, "origin": supplier, "destination": f"not {supplier}",
