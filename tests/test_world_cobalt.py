@@ -142,3 +142,11 @@ def test_quota_raises_prices_outside_congo_and_lowers_them_inside():
     assert price(result, "COD", "cobalt_mine") < price(base, "COD", "cobalt_mine")
     welfare = result.welfare.set_index(["level", "id"])
     assert welfare.loc[("region", "COD"), "quota_rent"] > 0  # the rent is reported and accrues to Congo
+
+
+def test_sources_name_the_routes_evidence(world):
+    # world.sources() names every source behind the cobalt refining routes, not a blanket assumption
+    row = world.sources().set_index("what").loc["refined_cobalt output location"]
+    for source in ("CEPII BACI", "Sherritt", "SunSirs", "Darton Commodities", "critmin assumption"):
+        assert source in row["source"]
+    assert row["table"] == "refining_routes.csv"

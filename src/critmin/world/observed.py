@@ -25,7 +25,7 @@ from critmin.world import flows as fl
 from critmin.world import regions as rg
 from critmin.world.chains import ChainProduct, core, table_products
 from critmin.world.parameters import parameter
-from critmin.world.routes import route
+from critmin.world.routes import route, routes
 
 #: Net flows below this share of world output are dropped before reconciliation: they carry
 #: almost nothing and make the equilibrium problem badly scaled (docs/decisions/0025).
@@ -204,7 +204,10 @@ def _output(product: ChainProduct, upstream: pd.Series, coef: float, year: int,
     if routed.empty:
         raise DataError(f"refining_routes.csv: no location rows for {product.mineral}")
     out = routed.groupby("destination")["quantity"].sum() / coef
-    prov.append({"what": f"{product.id} output location", "source": "critmin assumption", "table": "refining_routes.csv"})
+    rows = routes()
+    rows = rows[(rows["mineral"] == product.mineral) & (rows["role"] == "location")]
+    prov.append({"what": f"{product.id} output location", "source": ";".join(sorted(set(rows["source"]))),
+                 "table": "refining_routes.csv"})
     return out.astype(float)
 
 
