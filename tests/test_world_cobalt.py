@@ -150,3 +150,19 @@ def test_sources_name_the_routes_evidence(world):
     for source in ("CEPII BACI", "Sherritt", "SunSirs", "Darton Commodities", "critmin assumption"):
         assert source in row["source"]
     assert row["table"] == "refining_routes.csv"
+
+
+USGS_COBALT = ROOT.parent / "shared" / "data" / "usgs-mcs-2026" / "cobalt.json"
+
+
+@pytest.mark.skipif(not USGS_COBALT.exists(), reason="raw USGS MCS 2026 files not present")
+def test_the_quota_quoted_in_the_scenario_is_usgs_verbatim():
+    import json
+
+    quoted = ("In October, the temporary ban was replaced with export quotas of 18,125 tons of contained cobalt for the "
+              "remainder of 2025, and up to 96,600 tons contained cobalt per year in 2026 and 2027, inclusive of 9,600 "
+              "tons for national strategic reserves.")
+    assert quoted in json.loads(USGS_COBALT.read_text())["events_trends_summary"]
+    header = " ".join(l.lstrip("# ").strip() for l in QUOTA.read_text(encoding="utf-8").splitlines())
+    assert quoted in header
+    assert yaml.safe_load(QUOTA.read_text(encoding="utf-8"))["policies"][0]["quantity"] == 96_600
