@@ -70,3 +70,35 @@ def test_growth_series_rates_follow_their_published_factors():
         assert row["url"].startswith("https://") and bool(row["estimate"])
     # IEA GCMO 2025 base case: rare earths +45% 2024-2030
     assert g.loc["iea_gcmo2025_base_rare_earths", "factor"] == 1.45
+
+
+def test_brine_projects_add_carbonate_supply_at_the_site():
+    # decision 0073: Argentina's brine deposits under construction (Busch et al.: status Construction, delay
+    # 5 years) come online in 2029 as carbonate supply in ARG, their first-year capacity max_ramp_up x 5.323
+    # t Li2CO3, at Busch's cost1_notax / 5.323 USD/t (2,872-4,408, below any price on the path), so they all
+    # produce; the ARG price falls from 11,800 and ARG's calibrated curve moves down along itself.
+    import numpy as np
+
+    from critmin.dynamics import prepare, simulate
+    from critmin.world import build_world
+
+    model = prepare({"name": "li", "world": {"year": 2024, "minerals": ["lithium"]},
+                     "horizon": {"start": 2024, "end": 2029, "step": "year"},
+                     "pipeline": {"products": ["spodumene", "lithium_carbonate"], "expectation": "last_price"}})
+    path = simulate(model, rng=np.random.default_rng(1))
+    assert path.residual <= 1e-9
+    d = load("lithium_deposits")
+    built = d[(d["iso3"] == "ARG") & (d["status"] == "Construction") & (d["max_prod_rate_kt_li_per_y"] > 0)]
+    cap = path.tables["capacity"].query("time == 2029 and region == 'ARG'")
+    assert set(cap["product"]) == {"lithium_carbonate"}
+    assert cap["capacity_per_year"].sum() == pytest.approx(built["max_ramp_up_kt_li_per_y"].sum() * 1000 * 5.323, rel=1e-12)
+    assert sorted(cap["operating_cost"]) == pytest.approx(sorted(built["cost1_notax_usd_per_t_li"] / 5.323), rel=1e-12)
+    prices, supply = path.tables["prices"], path.tables["supply"]
+    key = "region == 'ARG' and product == 'lithium_carbonate'"
+    assert prices.query(f"time == 2028 and {key}")["price"].iloc[0] == pytest.approx(11_800, rel=1e-9)
+    p = prices.query(f"time == 2029 and {key}")["price"].iloc[0]
+    assert cap["operating_cost"].max() < p < 11_800
+    market = build_world({"year": 2024, "minerals": ["lithium"]}, fit=False).market  # the curves the path starts from
+    curve = next(s for s in market["supply"] if s["region"] == "ARG" and s["product"] == "lithium_carbonate")
+    q = supply.query(f"time == 2029 and {key}")["quantity"].iloc[0]
+    assert q == pytest.approx((p - curve["intercept"]) / curve["slope"], rel=1e-9)
