@@ -167,3 +167,17 @@ def test_china_carbonate_against_miit_battery_grade_output(world):
     net = q["production"] + q["processing"] - q["input_use"]
     assert net == pytest.approx(536_160, abs=1)
     assert 0.75 < net / 670_000 < 0.85
+
+
+def test_two_step_route_earns_the_direct_route_margin(world):
+    # decision 0073 makes hydroxide from carbonate. China's direct route (concentrate -> hydroxide) earns
+    # conversion_costs.csv spodumene_to_hydroxide_margin_2025, 4,914 USD/t LiOH.H2O (USGS MCS 2026 quotes); the
+    # model's two steps earn the carbonate margin per t of hydroxide, 3,171 / 1.1358, plus the calibrated
+    # hydroxide margin at exporters' prices, 12,510.87 - 11,800 / 1.1358 = 2,121.72: 4,913.6 in all.
+    params = load_parameters()
+    direct = parameter(params, "conversion_costs", "spodumene_to_hydroxide_margin_2025")
+    carbonate = parameter(params, "conversion_costs", "spodumene_to_carbonate_margin_2025")
+    obs = world.observed
+    hydroxide = obs.reference_price["lithium_hydroxide"] - obs.reference_price["lithium_carbonate"] / LIOH_PER_LCE
+    assert hydroxide == pytest.approx(2_121.72, abs=0.005)
+    assert carbonate / LIOH_PER_LCE + hydroxide == pytest.approx(direct, abs=1.0)
