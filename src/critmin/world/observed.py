@@ -8,7 +8,8 @@ carried by a forest (:mod:`critmin.world.flows`). Regional prices follow from th
 price: net exporters pay the published price, net importers add the freight share of value.
 See docs/decisions/0023-world-chains-and-observed-year.md, and 0046 for stages re-based on
 ``quantities.csv`` output (NdPr oxide in 2024: separation, recycling, and final demand net of
-the magnets' input use).
+the magnets' input use), 0073 for mine output sold at the site as a processed product (lithium
+brine as carbonate) and table products traded in BACI (lithium hydroxide).
 """
 
 from __future__ import annotations
