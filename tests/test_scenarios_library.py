@@ -200,24 +200,39 @@ def test_china_controls_2025_outcomes():
     assert res.price("CHN", "dy_oxide") < base.price("CHN", "dy_oxide")
     assert res.price("CHN", "tb_oxide") < base.price("CHN", "tb_oxide")
     # Magnets take NdPr oxide (decision 0046): Japan's smaller magnet output needs less NdPr, so NdPr
-    # and the concentrate it is made from get cheaper; lithium and graphite are not linked and do not move.
+    # and the concentrate it is made from get cheaper; lithium, graphite and cobalt are not linked and do not move.
     assert res.price("CHN", "ndpr_oxide") < base.price("CHN", "ndpr_oxide")
     assert res.price("CHN", "re_concentrate") < base.price("CHN", "re_concentrate")
-    keep = ~base.prices["product"].isin(HEAVY + RARE_EARTHS_LINKED)
-    kept = ~res.prices["product"].isin(HEAVY + RARE_EARTHS_LINKED)
+    # Gallium (decision 0081): the December 2024 ban stops China's direct shipments to the USA (11 t in
+    # the calibrated 2024 year); China's exports stay at the baseline licence (69.44 t) and the USA buys
+    # re-exports from Japan on an arc unused in 2024 (twice the freight), so the U.S. price is Japan's
+    # plus that cost (the 1 % freight share of the exporters' price, China's 352,091.84 USD/t: decision
+    # 0079), and the U.S. price rises while the other importers' price falls (they get the gallium the
+    # USA no longer takes directly).
+    assert float(res.flows.query("product == 'gallium' and origin == 'CHN' and destination == 'USA'")["quantity"].sum()) == 0
+    assert float(res.flows.query("product == 'gallium' and origin == 'CHN'")["quantity"].sum()) == pytest.approx(69.44, rel=1e-6)
+    assert res.price("USA", "gallium") == pytest.approx(res.price("JPN", "gallium") + 2 * 0.01 * 352_091.84, rel=1e-9)
+    assert res.price("USA", "gallium") > base.price("USA", "gallium")
+    assert res.price("JPN", "gallium") < base.price("JPN", "gallium")
+    assert res.price("CHN", "gallium") == pytest.approx(base.price("CHN", "gallium"), rel=1e-9)  # licence binds
+    keep = ~base.prices["product"].isin(HEAVY + RARE_EARTHS_LINKED + ("gallium",))
+    kept = ~res.prices["product"].isin(HEAVY + RARE_EARTHS_LINKED + ("gallium",))
     assert np.allclose(base.prices[keep]["price"].to_numpy(), res.prices[kept]["price"].to_numpy(), rtol=1e-9)
 
 
 def test_forge_vs_controls_combines_both():
-    # Lithium and graphite are not linked to rare earths, so the combined run reproduces forge-2026
-    # there. Since magnets take NdPr oxide (decision 0046) the rare-earth products interact: the Tb
+    # Lithium, graphite and cobalt are not linked to rare earths, so the combined run reproduces forge-2026
+    # there; gallium (no FORGE instrument) moves exactly as under the controls alone. Since magnets take NdPr oxide (decision 0046) the rare-earth products interact: the Tb
     # licence still binds (Japan makes 62 % of its magnets, as under the controls alone), and the
     # smaller magnet output needs less NdPr, so the zone's NdPr price stays below forge-2026's.
     res = run("forge-vs-controls")[0]
     both = res.prices.set_index(["region", "product"])["price"]
     forge = run("forge-2026")[0].prices.set_index(["region", "product"])["price"]
-    is_ree = both.index.get_level_values("product").isin(HEAVY + RARE_EARTHS_LINKED)
+    is_ree = both.index.get_level_values("product").isin(HEAVY + RARE_EARTHS_LINKED + ("gallium",))
     assert np.allclose(both[~is_ree], forge[both.index[~is_ree]], rtol=1e-7)
+    controls = run("china-controls-2025")[0].prices.set_index(["region", "product"])["price"]
+    gallium = both.index.get_level_values("product") == "gallium"
+    assert np.allclose(both[gallium], controls[both.index[gallium]], rtol=1e-9)
     japan = res.processing.query("region == 'JPN' and product == 'ndfeb_magnet'")["quantity"].sum()
     assert japan == pytest.approx(0.62 * 19_148.94, rel=1e-6)
     assert both[("USA", "ndpr_oxide")] < forge[("USA", "ndpr_oxide")]

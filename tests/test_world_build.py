@@ -9,7 +9,7 @@ from critmin.data.store import load
 from critmin.errors import CritminError, InputFileError, UnknownChoiceError
 from critmin.world import build_world
 from critmin.world.build import normalise
-from critmin.world.chains import DEFAULT_MINERALS
+from critmin.world.chains import DEFAULT_MINERALS, YEAR_LIMITED, default_minerals
 from critmin.world.fit import CHECKED, TOLERANCE, largest
 from critmin.world.parameters import load_parameters, parameter
 
@@ -30,12 +30,12 @@ def test_baseline_reproduces_observed_year(world):
 
 
 def test_size_of_default_world(world):
-    # about 15-30 regions (issue 4 guidance); three minerals, nine products (Dy, Tb oxide and magnets: decision
-    # 0045; lithium concentrate, carbonate and hydroxide: decision 0073)
+    # about 15-30 regions (issue 4 guidance); five minerals, twelve products (Dy, Tb oxide and magnets: decision
+    # 0045; lithium concentrate, carbonate and hydroxide: decision 0073; cobalt: 0076; gallium: 0079)
     assert 15 <= len(world.market["regions"]) <= 30
     assert [p["id"] for p in world.market["products"]] == [
         "re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet", "spodumene", "lithium_carbonate",
-        "lithium_hydroxide", "natural_graphite"]
+        "lithium_hydroxide", "natural_graphite", "cobalt_mine", "refined_cobalt", "gallium"]
 
 
 def test_grouping_preserves_world_totals(world):
@@ -194,14 +194,27 @@ def test_rare_earth_concentrate_follows_documented_routes(world):
 
 
 def test_year_before_the_2025_controls_also_calibrates():
-    # 2023: NdPr oxide 75 USD/kg (USGS MCS 2026 price tables)
-    w = build_world({"year": 2023, "minerals": ["rare_earths", "graphite"]})
+    # 2023: NdPr oxide 75 USD/kg (USGS MCS 2026 price tables); without a minerals list the world is
+    # the default minerals that calibrate in 2023 (YEAR_LIMITED leaves out lithium, cobalt and gallium)
+    assert default_minerals(2023) == ["rare_earths", "graphite"]
+    w = build_world({"year": 2023})
+    assert w.spec["minerals"] == ["rare_earths", "graphite"]
     assert w.observed.reference_price["ndpr_oxide"] == 75_000
     assert abs(float(largest(w.calibration, 1)["relative"].iloc[0])) <= TOLERANCE
     # lithium needs hydroxide output by country, which quantities.csv has for 2024 only (decision 0073)
     with pytest.raises(UnknownChoiceError, match=r"world\.year for lithium \(quantities\.csv has lithium_hydroxide "
                        r"output for \[2024\] only; decision 0073\) 2023"):
         build_world({"year": 2023, "minerals": ["lithium"]}, fit=False)
+
+
+@pytest.mark.parametrize("mineral", sorted(YEAR_LIMITED))
+def test_year_limited_minerals_are_refused_outside_their_years(mineral):
+    # YEAR_LIMITED must say the truth: outside its years the mineral fails to build with a clear error
+    # (an UnknownChoiceError naming world.year), and in them it builds
+    years, _ = YEAR_LIMITED[mineral]
+    with pytest.raises(UnknownChoiceError, match=r"world\.year"):
+        build_world({"year": min(years) - 1, "minerals": [mineral]}, fit=False)
+    assert build_world({"year": years[0], "minerals": [mineral]}, fit=False).spec["minerals"] == [mineral]
 
 
 def test_every_curve_of_the_default_world_passes_through_its_observed_point(world):

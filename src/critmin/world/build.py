@@ -16,7 +16,7 @@ import pandas as pd
 from critmin.errors import InputFileError, UnknownChoiceError
 from critmin.world import fit as fitting
 from critmin.world.calibrate import Elasticities, market
-from critmin.world.chains import CHAINS, DEFAULT_MINERALS, NOT_CALIBRATABLE
+from critmin.world.chains import CHAINS, default_minerals
 from critmin.world.observed import Observed, observe
 from critmin.world.parameters import load_parameters
 
@@ -95,14 +95,12 @@ def normalise(spec: dict[str, Any] | None, source: str = "<world>") -> dict[str,
     year = spec.get("year", DEFAULT_YEAR)
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputFileError(source, "must be a year (integer)", "world.year", year)
-    minerals = spec.get("minerals", list(DEFAULT_MINERALS))
+    minerals = spec.get("minerals", default_minerals(year))
     if minerals == "all":
         minerals = list(CHAINS)
     if isinstance(minerals, str) or not isinstance(minerals, list) or not minerals:
         raise InputFileError(source, "must be 'all' or a non-empty list of minerals", "world.minerals", minerals)
     for m in minerals:
-        if m in NOT_CALIBRATABLE:
-            raise InputFileError(source, f"{m} cannot be calibrated by region: {NOT_CALIBRATABLE[m]}", "world.minerals", m)
         if m not in CHAINS:
             raise UnknownChoiceError("world.minerals entry", m, list(CHAINS))
     regions = spec.get("regions", "auto")

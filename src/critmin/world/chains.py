@@ -217,12 +217,23 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
     ),
 }
 
-#: Minerals the dataset cannot calibrate by region, and why (a clear error if requested).
-NOT_CALIBRATABLE: dict[str, str] = {
+#: The default world: every mineral with a chain (issue 4's list).
+DEFAULT_MINERALS: tuple[str, ...] = ("rare_earths", "lithium", "graphite", "cobalt", "gallium")
+
+#: Minerals that calibrate only in some years, and why. A world without an explicit ``minerals``
+#: list leaves them out in other years; asking for one of them there is an error that names the
+#: missing rows (tests/test_world_build.py checks each entry against that error).
+YEAR_LIMITED: dict[str, tuple[tuple[int, ...], str]] = {
+    "lithium": ((2024,), "hydroxide output by country is in quantities.csv for 2024 only (decision 0073)"),
+    "cobalt": ((2024,), "the refining margin is derived from the 2024 hydroxide payable (decision 0077)"),
+    "gallium": ((2024,), "China's exports and prices are in quantities.csv and price_points.csv for 2024 only "
+                "(decision 0080)"),
 }
 
-#: The default world (issue 4 lists gallium and cobalt too; see NOT_CALIBRATABLE).
-DEFAULT_MINERALS: tuple[str, ...] = ("rare_earths", "lithium", "graphite")
+
+def default_minerals(year: int) -> list[str]:
+    """The default world's minerals that calibrate in ``year``."""
+    return [m for m in DEFAULT_MINERALS if m not in YEAR_LIMITED or year in YEAR_LIMITED[m][0]]
 
 
 def chain(mineral: str) -> tuple[ChainProduct, ...]:
