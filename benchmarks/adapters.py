@@ -37,6 +37,8 @@ class Tables:
     duty_revenues: dict[int, float]
     #: Treasury payment of each cfd price floor, by index of the policy in the scenario.
     cfd_payments: dict[int, float]
+    #: Output of each processing entry (entry = its row in the scenario), for entries with their own recipes.
+    processing_entries: pd.DataFrame | None = None
 
     def price(self, region: str, product: str) -> float:
         p = self.prices
@@ -68,7 +70,8 @@ def diagonal_reference(source: str | Path | dict[str, Any]) -> Tables:
 
 def _tables(r: cvxpy_spe.Result) -> Tables:
     # The surplus objective counts duties as a cost; in welfare they are the government's revenue.
-    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues, r.cfd_payments)
+    return Tables(r.prices, r.supply, r.demand, r.processing, r.flows, r.objective + r.duty_revenue, r.floor_purchases, r.quota_rents, r.duty_revenues, r.cfd_payments,
+                  r.processing_entries)
 
 
 def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
@@ -87,7 +90,8 @@ def critmin_tables(source: str | Path | dict[str, Any]) -> Tables:
     revenues = {int(i): float(v) for i, v in zip(duty["index"], duty["revenue"])}
     cfd = res.policies[(res.policies["kind"] == "price_floor") & res.policies["target"].str.contains("cfd")]
     payments = {int(i): float(v) if v == v else 0.0 for i, v in zip(cfd["index"], cfd["payment"])}
-    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents, revenues, payments)
+    return Tables(res.prices, res.supply, res.demand, res.processing, res.flows, world, bought, rents, revenues, payments,
+                  res.processing_entries)
 
 
 SOLVERS = {"reference": reference, "critmin": critmin_tables}

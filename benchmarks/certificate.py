@@ -9,7 +9,9 @@ issue 3, section 2 and returns the largest violation of each, in the units of th
   price is zero (free disposal);
 - ``supply`` / ``demand`` / ``processing``: natural residual of the curve's complementarity
   condition (price on the curve inside the bounds, one-sided at zero and at capacity); under
-  a cfd, producers respond to max(price, floor);
+  a cfd, producers respond to max(price, floor); a processing row's margin and input use follow
+  its own ``inputs`` where it has them (decision 0082), which needs the per-row quantities
+  (``processing_entries``); without them each row is checked at its market's total;
 - ``arbitrage``: how far a destination price exceeds origin price plus arc cost and duties
   (specific, and ad valorem on the origin price) on any arc (price units), net of the rent of a binding export quota on the arcs it covers;
 - ``flows``: natural residual of each arc's complementarity (a flow only where the price gap
@@ -28,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.cvxpy_spe import parse, read
+from benchmarks.cvxpy_spe import Market, parse, read, recipe
 
 #: Flows below this are treated as zero when testing complementarity.
 ACTIVE = 1e-6
@@ -54,6 +56,18 @@ def _natural(q: float, lo: float, hi: float, f: float) -> float:
     return abs(q - min(max(q - f, lo), hi))
 
 
+def _row_quantities(m: Market, processing: pd.DataFrame, processing_entries: pd.DataFrame | None) -> list[float]:
+    """Quantity of each processing row: from ``processing_entries`` (column ``entry``) when given,
+    else its market's total (enough while all rows of a market share one recipe)."""
+    if processing_entries is not None:
+        per = _lookup(processing_entries, ["entry"], "quantity")
+        return [per.get((str(j),), 0.0) for j in range(len(m.processing))]
+    if any(row.get("inputs") is not None for row in m.processing):
+        raise ValueError("processing rows with their own inputs need processing_entries (per-row quantities)")
+    xp = _lookup(processing, ["region", "product"], "quantity")
+    return [xp.get((row["region"], row["product"]), 0.0) for row in m.processing]
+
+
 def violations(
     scenario: str | Mapping[str, Any],
     prices: pd.DataFrame,
@@ -62,6 +76,7 @@ def violations(
     processing: pd.DataFrame,
     flows: pd.DataFrame,
     tol: float = ACTIVE,
+    processing_entries: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """Largest violation of each equilibrium condition (see module docstring)."""
     m = parse(read(scenario), allow_ad_valorem=True)
@@ -69,6 +84,7 @@ def violations(
     qs = _lookup(supply, ["region", "product"], "quantity")
     qd = _lookup(demand, ["region", "product"], "quantity")
     xp = _lookup(processing, ["region", "product"], "quantity")
+    rows = _row_quantities(m, processing, processing_entries)
     fl = _lookup(flows, ["product", "origin", "destination"], "quantity")
     out = dict.fromkeys(("balance", "supply", "demand", "processing", "arbitrage", "flows", "quota"), 0.0)
 
@@ -93,11 +109,10 @@ def violations(
         q = qd.get(key, 0.0)
         gap = _natural(q, 0.0, np.inf, price(*key) - float(d["intercept"]) + float(d["slope"]) * q)
         out["demand"] = max(out["demand"], gap)
-    for row in m.processing:
+    for row, q in zip(m.processing, rows):
         r, k = row["region"], row["product"]
-        margin = price(r, k) - sum(a * price(r, i) for i, a in m.inputs.get(k, {}).items())
+        margin = price(r, k) - sum(a * price(r, i) for i, a in recipe(m, row).items())
         cap = np.inf if row.get("capacity") is None else float(row["capacity"])
-        q = xp.get((r, k), 0.0)
         gap = _natural(q, 0.0, cap, float(row["intercept"]) + float(row["slope"]) * q - margin)
         out["processing"] = max(out["processing"], gap)
 
@@ -109,8 +124,18 @@ def violations(
         net[(r, k)] = net.get((r, k), 0.0) - q
     for (r, k), q in xp.items():
         net[(r, k)] = net.get((r, k), 0.0) + q
-        for i, a in m.inputs.get(k, {}).items():
-            net[(r, i)] = net.get((r, i), 0.0) - a * q
+    if processing_entries is None:  # rows share their market's recipe: input use from the market total
+        for (r, k), q in xp.items():
+            for i, a in m.inputs.get(k, {}).items():
+                net[(r, i)] = net.get((r, i), 0.0) - a * q
+    else:  # input use row by row, each with its own recipe; rows must add up to the market totals
+        made: dict[tuple[str, str], float] = {}
+        for row, q in zip(m.processing, rows):
+            key = (row["region"], row["product"])
+            made[key] = made.get(key, 0.0) + q
+            for i, a in recipe(m, row).items():
+                net[(row["region"], i)] = net.get((row["region"], i), 0.0) - a * q
+        out["processing"] = max([out["processing"]] + [abs(made.get(key, 0.0) - xp.get(key, 0.0)) for key in set(made) | set(xp)])
     for (k, o, d), q in fl.items():
         net[(o, k)] = net.get((o, k), 0.0) - q
         net[(d, k)] = net.get((d, k), 0.0) + q
@@ -156,6 +181,7 @@ def net_surplus(
     demand: pd.DataFrame,
     processing: pd.DataFrame,
     flows: pd.DataFrame,
+    processing_entries: pd.DataFrame | None = None,
 ) -> float:
     """Net social surplus of a solution: the objective the integrable equilibrium maximises.
 
@@ -170,7 +196,7 @@ def net_surplus(
         raise ValueError("net_surplus does not cover price floors")
     qs = _lookup(supply, ["region", "product"], "quantity")
     qd = _lookup(demand, ["region", "product"], "quantity")
-    xp = _lookup(processing, ["region", "product"], "quantity")
+    rows = _row_quantities(m, processing, processing_entries)
     fl = _lookup(flows, ["product", "origin", "destination"], "quantity")
     total = 0.0
     for d in m.demand:
@@ -180,8 +206,7 @@ def net_surplus(
     for s in m.supply:
         q = qs.get((s["region"], s["product"]), 0.0)
         total -= float(s["intercept"]) * q + float(s["slope"]) * q * q / 2
-    for row in m.processing:
-        q = xp.get((row["region"], row["product"]), 0.0)
+    for row, q in zip(m.processing, rows):
         total -= float(row.get("intercept") or 0.0) * q + float(row.get("slope") or 0.0) * q * q / 2
     index = {a: i for i, a in enumerate(m.arcs)}
     total -= sum(float(m.arc_cost[index[a]]) * q for a, q in fl.items() if a in index)

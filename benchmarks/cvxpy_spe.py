@@ -48,7 +48,7 @@ class Market:
 
     regions: list[str]
     products: list[str]
-    inputs: dict[str, dict[str, float]]
+    inputs: dict[str, dict[str, float]]  # each product's recipe (processing rows may have their own)
     supply: list[dict[str, Any]]
     demand: list[dict[str, Any]]
     processing: list[dict[str, Any]]
@@ -84,6 +84,7 @@ class Result:
     quota_rents: dict[int, float]  # policy index -> rent per unit (the quota constraint's dual)
     duty_revenues: dict[int, float]  # policy index -> revenue of a specific tariff or export tax
     cfd_payments: dict[int, float]  # policy index -> treasury payment (F - p)+ x covered output
+    processing_entries: pd.DataFrame  # entry (row of the scenario's processing), region, product, quantity
     solve_time: float
     setup_time: float
     extra: dict[str, Any] = field(default_factory=dict)
@@ -246,6 +247,14 @@ def parse(scenario: Mapping[str, Any], allow_ad_valorem: bool = False) -> Market
     )
 
 
+def recipe(m: Market, row: Mapping[str, Any]) -> dict[str, float]:
+    """Inputs per unit of one processing row: its own ``inputs`` if it has them, else its product's."""
+    own = row.get("inputs")
+    if own is None:
+        return m.inputs.get(row["product"], {})
+    return {str(k): float(v) for k, v in own.items()}
+
+
 def _cap(row: Mapping[str, Any]) -> float:
     c = row.get("capacity")
     return np.inf if c is None else float(c)
@@ -287,7 +296,7 @@ def solve_market(
     touched |= {(r["region"], r["product"]) for r in m.supply + m.demand}
     for p in m.processing:
         touched.add((p["region"], p["product"]))
-        touched |= {(p["region"], k) for k in m.inputs.get(p["product"], {})}
+        touched |= {(p["region"], k) for k in recipe(m, p)}
     touched |= {(o, k) for k, o, _ in m.arcs} | {(d, k) for k, _, d in m.arcs}
     touched |= set(m.fixed) | {(r, k) for r, k, _ in m.floors}
     markets = sorted(touched)
@@ -307,7 +316,7 @@ def solve_market(
     for j, p in enumerate(m.processing):
         p_pairs.append((row[(p["region"], p["product"])], -1.0))
         p_cols.append(j)
-        for k, a in m.inputs.get(p["product"], {}).items():
+        for k, a in recipe(m, p).items():
             p_pairs.append((row[(p["region"], k)], a))
             p_cols.append(j)
     P = incidence(p_pairs, npr, p_cols)
@@ -400,6 +409,8 @@ def solve_market(
         supply=table(m.supply, vs),
         demand=demand,
         processing=table(m.processing, vp),
+        processing_entries=pd.DataFrame({"entry": np.arange(npr), "region": [p["region"] for p in m.processing],
+                                         "product": [p["product"] for p in m.processing], "quantity": vp}),
         flows=flows,
         net_exports=net,
         floor_purchases=pd.DataFrame(

@@ -14,8 +14,9 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 @st.composite
-def markets(draw, max_regions: int = 4, chain: bool | None = None):
-    """Every region has supply and demand of each raw product (so prices are unique); all pairs trade."""
+def markets(draw, max_regions: int = 4, chain: bool | None = None, routes: bool = False):
+    """Every region has supply and demand of each raw product (so prices are unique); all pairs trade.
+    ``routes``: each region's metal entry has its own ore coefficient (decision 0082)."""
     n = draw(st.integers(2, max_regions))
     regions = [f"R{i}" for i in range(n)]
     with_chain = draw(st.booleans()) if chain is None else chain
@@ -29,6 +30,8 @@ def markets(draw, max_regions: int = 4, chain: bool | None = None):
         demand.append({"region": r, "product": "ore", "intercept": draw(st.floats(40.0, 100.0)), "slope": draw(num)})
         if with_chain:
             processing.append({"region": r, "product": "metal", "intercept": draw(st.floats(1.0, 10.0)), "slope": draw(num)})
+            if routes:
+                processing[-1]["inputs"] = {"ore": draw(st.floats(1.0, 2.0))}
             demand.append({"region": r, "product": "metal", "intercept": draw(st.floats(100.0, 200.0)), "slope": draw(num)})
     for p in products:
         for o in regions:
@@ -176,3 +179,21 @@ def test_warm_start_gives_the_same_equilibrium(sc, t):
     cold, warm = critmin.solve(sc2), critmin.solve(sc2, warm_start=first)
     for k, v in _prices(cold).items():
         assert _prices(warm)[k] == pytest.approx(v, abs=1e-7)
+
+
+@SETTINGS
+@given(markets(chain=True, routes=True))
+def test_each_regional_recipe_prices_its_route(sc):
+    """With a different ore coefficient c_r per region, each running entry sits on its own cost
+    curve: p_metal - c_r p_ore = intercept + slope z (slopes are positive, so this is exact), and
+    ore use in a region is c_r z, not the product's coefficient times z."""
+    r = critmin.solve(sc)
+    assert r.residual <= r.tolerance
+    p = _prices(r)
+    for e, z in zip(sc["processing"], r.processing_entries.sort_values("entry")["quantity"]):
+        c, reg = e["inputs"]["ore"], e["region"]
+        margin = p[(reg, "metal")] - c * p[(reg, "ore")]
+        if z > 0:
+            assert margin == pytest.approx(e["intercept"] + e["slope"] * z, abs=1e-7)
+        else:
+            assert margin <= e["intercept"] + 1e-7

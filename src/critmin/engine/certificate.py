@@ -2,6 +2,11 @@
 
 Computed from the result tables and the scenario alone, without the solver's matrices or its
 residual function: it re-derives every condition of issue 3 section 2 from the YAML numbers.
+Processing margins and input use follow each processing entry's recipe (its own ``inputs``, else
+its product's; decision 0082). When some entry's recipe differs from its product's, input use
+needs each entry's output (table ``processing_entries``), and two more conditions are checked:
+each entry on its own cost curve ("route on curve") and the entries of a market adding up to its
+``processing`` row ("routes add up").
 
 Scale-aware per product. Each violation is made dimensionless by the magnitudes of the
 product(s) it involves (:func:`critmin.engine.scales.product_scales`, from the scenario's
@@ -146,12 +151,18 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
         np.add.at(resp, (r[curve], k[curve]), np.maximum(0.0, (a[curve] - p[r[curve], k[curve]]) / b[curve]))
     note("demand on curve", np.abs(D - fixed - resp) / Qg)
 
-    # processing on its marginal-cost curve at the margin output price - input cost; the margin
-    # mixes products and is measured by the output's P[k] >= sum_i c_i P[i] (product_scales)
-    inputs = {kix[pr.id]: {kix[i]: c for i, c in pr.inputs.items()} for pr in sc.products}
+    # processing on its marginal-cost curve at the margin output price - input cost, each entry
+    # with its own recipe where it has one (decision 0082); the margin mixes products and is
+    # measured by the output's P[k] >= sum_i c_i P[i] under every recipe (product_scales)
+    recipes = [{kix[i]: c for i, c in rc.items()} for rc in sc.recipes()]
+    by_product = {pr.id: pr.inputs for pr in sc.products}
+    own = any(e.inputs is not None and e.inputs != by_product[e.product] for e in sc.processing)
+    entries = tables.get("processing_entries")
+    if own and entries is None:
+        raise ValueError("certify: processing entries have recipes of their own, so the tables need 'processing_entries'")
     if sc.processing:
         r = np.array([rix[e.region] for e in sc.processing]); k = np.array([kix[e.product] for e in sc.processing])
-        margin = np.array([pp[rr, kk] - sum(c * p[rr, i] for i, c in inputs[kk].items()) for rr, kk in zip(r, k)])
+        margin = np.array([pp[rr, kk] - sum(c * p[rr, i] for i, c in rc.items()) for rr, kk, rc in zip(r, k, recipes)])
         c0 = np.array([e.intercept for e in sc.processing]); c1 = np.array([e.slope for e in sc.processing])
         cap = np.array([np.inf if e.capacity is None else e.capacity for e in sc.processing])
         lo, hi = _curve_gap(margin, c0, c1, cap, TOLERANCE * Pk[k])
@@ -161,9 +172,23 @@ def certify(sc: Scenario, tables: dict[str, pd.DataFrame], P: float, Q: float, c
     else:
         note("processing on curve", Z / Qg)
     use = np.zeros((nR, nK))
-    for kk, ins in inputs.items():
-        for i, c in ins.items():
-            use[:, i] += c * Z[:, kk]
+    if own:
+        # some entry's recipe differs from its product's: each entry on its own curve, the
+        # entries of a market adding up to its processing, input use entry by entry
+        ze = np.zeros(len(sc.processing))
+        if len(entries):
+            np.add.at(ze, entries["entry"].to_numpy(dtype=np.int64), entries["quantity"].to_numpy(dtype=float))
+        note("route on curve", np.maximum(lo - ze, ze - hi) / Qk[k])
+        total = np.zeros((nR, nK))
+        np.add.at(total, (r, k), ze)
+        note("routes add up", np.abs(total - Z) / Qg)
+        for e, rc in enumerate(recipes):
+            for i, c in rc.items():
+                use[r[e], i] += c * ze[e]
+    else:
+        for kk, pr in enumerate(sc.products):
+            for i, c in pr.inputs.items():
+                use[:, kix[i]] += c * Z[:, kk]
 
     # flows: only on open arcs; arbitrage with every charge
     ch = arc_charges(sc) if charges is None else charges

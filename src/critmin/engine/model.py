@@ -13,7 +13,7 @@ block       variable, bounds                           complementary function F
 ``mu``      budget multiplier, [0, inf)                budget - spending on floor purchases
 ``q``       supply entry, [0, capacity]                intercept + slope q - (p + u)
 ``d``       demand entry, [0, inf)                     p - intercept + slope d
-``z``       processing entry, [0, capacity]            cost(z) + inputs x input prices - (p + u)
+``z``       processing entry, [0, capacity]            cost(z) + entry's inputs x input prices - (p + u)
 ``x``       inter-regional flow, [0, inf)              landed cost (incl. taxes, rents) - p_dest
 ``g``       floor purchase, [0, inf)                   p - (floor - mu)
 ==========  =========================================  ==========================================
@@ -203,7 +203,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
         if pol.kind == "stockpile":
             tgt = release if pol.release is not None else spurchase
             tgt[rix[pol.region], kix[pol.product]] += pol.release if pol.release is not None else pol.purchase
-    proc_inputs = {kix[p.id]: [(kix[k], c) for k, c in p.inputs.items()] for p in sc.products}
+    # each entry's own recipe, else its product's (decision 0082): (input product, units per unit)
+    proc_inputs = [[(kix[k], c) for k, c in recipe.items()] for recipe in sc.recipes()]
 
     # --- arcs --------------------------------------------------------------------------------
     ch = arc_charges(sc) if charges is None else charges
@@ -213,8 +214,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     active = np.zeros((nR, nK), dtype=bool)
     for _, r, k in sup + dem + proc:
         active[r, k] = True
-    for _, r, k in proc:
-        for kin, _c in proc_inputs[k]:
+    for i, r, _k in proc:
+        for kin, _c in proc_inputs[i]:
             active[r, kin] = True
     active |= (fixed > 0) | (release > 0) | (spurchase > 0)
     active[ai, ak] = True
@@ -316,8 +317,8 @@ def build(sc: Scenario, arcs: np.ndarray | None = None, charges: ArcCharges | No
     zs = offsets["z"] + np.arange(len(proc))
     proc_market = np.array([market_of[r, k] for _, r, k in proc], dtype=np.int64)
     in_rows, in_entry, in_coef = [], [], []
-    for e, (i, r, k) in enumerate(proc):
-        for kin, cf_ in proc_inputs[k]:
+    for e, (i, r, _k) in enumerate(proc):
+        for kin, cf_ in proc_inputs[i]:
             in_rows.append(market_of[r, kin]), in_entry.append(e), in_coef.append(cf_)
     in_rows_a, in_entry_a, in_coef_a = (np.array(in_rows, dtype=np.int64), np.array(in_entry, dtype=np.int64),
                                         np.array(in_coef, dtype=float))

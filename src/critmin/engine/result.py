@@ -29,6 +29,9 @@ class Result:
     tolerance: float
     worst_condition: str
     solver: dict[str, Any]
+    #: output of each processing entry (``entry``: its position in the scenario's ``processing``);
+    #: ``processing`` sums it per market. Python only: the JSON and run folders keep their tables.
+    processing_entries: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["entry", "region", "product", "quantity"]))
     #: scaled solution vector and its keys, for warm starts
     state: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -14,7 +14,8 @@ cannot choose its own yardstick):
   price on k (if all of these are 0 — curves through the origin, ``p = b q`` — the largest
   price of k's supply and processing curves at ``min(capacity, Q[k])``; intercepts below
   ``NEGLIGIBLE`` times that price count as 0); for a processed
-  product also the value of its inputs ``sum_i c_i P[i]`` (its price stands on its inputs').
+  product also the value of its inputs ``sum_i c_i P[i]`` under each recipe its entries use
+  (its price stands on its inputs').
 * then ``Q[k]`` also takes ``P[k] / slope`` of uncapped supply and processing curves.
 
 Both are floored at :data:`FLOOR` times the scenario-wide scales (``model._scales``), so that
@@ -56,8 +57,12 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
     nK = len(kix)
     prices = np.zeros(nK)
     qty = np.zeros(nK)
-    processed = {e.product for e in sc.processing}
-    inputs = {p.id: p.inputs for p in sc.products}
+    # the distinct recipes processing entries use for each product (decision 0082: an entry may
+    # have its own); a product's scales must cover each of them
+    recipes: dict[str, list[dict[str, float]]] = {}
+    for e, recipe in zip(sc.processing, sc.recipes()):
+        if recipe not in recipes.setdefault(e.product, []):
+            recipes[e.product].append(recipe)
     order = product_order(sc)  # inputs first
     k, a, b, cap = _curves([*sc.supply, *sc.processing], kix)  # supply and processing curves
     dk = np.array([kix[d.product] for d in sc.demand], dtype=np.int64)
@@ -70,8 +75,8 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
 
     def input_use() -> None:
         for pid in reversed(order):  # outputs first, so use propagates down a chain
-            if pid in processed:
-                for i, c in inputs[pid].items():
+            for recipe in recipes.get(pid, []):
+                for i, c in recipe.items():
                     raise_to(qty, kix[i], c * qty[kix[pid]])
 
     raise_to(qty, dk, d_qty)
@@ -99,8 +104,9 @@ def product_scales(sc: Scenario, P: float, Q: float) -> tuple[np.ndarray, np.nda
     unpriced = (prices <= NEGLIGIBLE * reach)[k]
     raise_to(prices, k[unpriced], b[unpriced] * np.minimum(qty[k[unpriced]], cap[unpriced]))
     for pid in order:
-        if pid in processed and inputs[pid]:
-            raise_to(prices, kix[pid], sum(c * prices[kix[i]] for i, c in inputs[pid].items()))
+        for recipe in recipes.get(pid, []):
+            if recipe:
+                raise_to(prices, kix[pid], sum(c * prices[kix[i]] for i, c in recipe.items()))
 
     open_ended = ~capped & (b > 0)
     with np.errstate(divide="ignore"):

@@ -54,25 +54,31 @@ def _keys(model: Model) -> dict[str, np.ndarray]:
 
 
 def _price_guess(sc: Scenario) -> dict[str, float]:
-    """A starting price per product: midway between its mean cost (supply intercepts, or
-    conversion cost plus inputs at their guesses) and its mean demand intercept. Starting
-    Newton near the right price level saves ~20% of iterations on chain markets."""
+    """A starting price per product: midway between its mean cost (supply intercepts, or for
+    each recipe its entries use, their mean conversion cost plus inputs at their guesses) and
+    its mean demand intercept. Starting Newton near the right price level saves ~20% of
+    iterations on chain markets."""
     cost: dict[str, list[float]] = {p.id: [] for p in sc.products}
     top: dict[str, list[float]] = {p.id: [] for p in sc.products}
-    conv: dict[str, list[float]] = {p.id: [] for p in sc.products}
+    # per product: (recipe, conversion cost intercepts of the entries using it), recipes in order of first use
+    routes: dict[str, list[tuple[dict[str, float], list[float]]]] = {p.id: [] for p in sc.products}
     for s in sc.supply:
         cost[s.product].append(s.intercept)
     for d in sc.demand:
         if not d.fixed:
             top[d.product].append(d.intercept)
-    for e in sc.processing:
-        conv[e.product].append(e.intercept)
-    inputs = {p.id: p.inputs for p in sc.products}
+    for e, recipe in zip(sc.processing, sc.recipes()):
+        same = [conv for rc, conv in routes[e.product] if rc == recipe]
+        if same:
+            same[0].append(e.intercept)
+        else:
+            routes[e.product].append((recipe, [e.intercept]))
     guess: dict[str, float] = {}
     for pid in product_order(sc):
         lows = list(cost[pid])
-        if inputs[pid] and conv[pid]:
-            lows.append(float(np.mean(conv[pid])) + sum(c * guess[i] for i, c in inputs[pid].items()))
+        for recipe, conv in routes[pid]:
+            if recipe:
+                lows.append(float(np.mean(conv)) + sum(c * guess[i] for i, c in recipe.items()))
         lo = float(np.mean(lows)) if lows else None
         hi = float(np.mean(top[pid])) if top[pid] else None
         if lo is not None and hi is not None:

@@ -59,7 +59,8 @@ def _market_frame(m: Model, markets: np.ndarray, columns: dict[str, np.ndarray])
 
 
 def market_tables(sol: Solution) -> dict[str, pd.DataFrame]:
-    """prices, producer_prices, supply, demand, processing and flows."""
+    """prices, producer_prices, supply, demand, processing (per market), processing_entries (per
+    processing entry, ``entry`` = its position in the scenario: which route runs) and flows."""
     m = sol.model
     sc = m.scenario
     allm = np.arange(m.mkt_region.size)
@@ -82,5 +83,9 @@ def market_tables(sol: Solution) -> dict[str, pd.DataFrame]:
         "supply": _per_market(m, m.sup_market, sol["q"]),
         "demand": _per_market(m, dem_markets, dem_values),
         "processing": _per_market(m, m.proc_market, sol["z"]),
+        "processing_entries": pd.DataFrame({
+            "entry": m.proc_entry, "region": regions[m.mkt_region[m.proc_market]],
+            "product": products[m.mkt_product[m.proc_market]], "quantity": sol["z"],
+        }),
         "flows": flows.iloc[order].reset_index(drop=True),
     }

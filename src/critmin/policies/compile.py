@@ -66,6 +66,10 @@ def compile_policies(scenario: dict[str, Any], market_result: Any = None, *, sou
     parsed = {i: parse(p, f"policies[{i}]", source) for i, p in enumerate(policies)
               if isinstance(p, dict) and p.get("kind") in KINDS}
     refs = {i: ins for i, ins in parsed.items() if isinstance(ins, ReferencePrice)}
+    own = next((j for j, e in enumerate(sc.processing) if e.inputs is not None), None)
+    if refs and own is not None:  # reference prices read products' recipes (decision 0082)
+        raise InputFileError(source, "reference prices do not support processing entries with their own inputs yet",
+                             f"processing[{own}].inputs", str(sc.processing[own].inputs))
     seen: dict[str, int] = {}
     for i, ref in refs.items():
         ctx.check_product(ref.product, f"policies[{i}].product")

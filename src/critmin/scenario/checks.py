@@ -1,4 +1,5 @@
-"""Cross-reference checks a schema cannot express: unknown ids, bloc clashes, cyclic inputs.
+"""Cross-reference checks a schema cannot express: unknown ids, bloc clashes, cyclic inputs
+(through products' recipes and processing entries' own recipes alike).
 
 Each failure is an :class:`~critmin.errors.InputFileError` naming the file, the field path
 (``supply[3].region``) and the bad value.
@@ -7,6 +8,7 @@ Each failure is an :class:`~critmin.errors.InputFileError` naming the file, the 
 from __future__ import annotations
 
 from graphlib import CycleError, TopologicalSorter
+from itertools import pairwise
 
 from critmin.errors import InputFileError, UnknownChoiceError
 from critmin.scenario.schema import Scenario
@@ -22,13 +24,38 @@ def _unique(ids: list[str], field: str, src: str) -> None:
 
 
 def product_order(sc: Scenario) -> list[str]:
-    """Products with every input before the products made from it; cyclic inputs raise."""
+    """Products with every input before the products made from it, where an input is in the
+    product's recipe or in the recipe of any processing entry making it; cyclic inputs raise,
+    naming the first processing entry whose own recipe closes the cycle (else ``products``)."""
     graph = {p.id: set(p.inputs) for p in sc.products}
+    for e in sc.processing:
+        if e.inputs is not None:
+            graph.setdefault(e.product, set()).update(e.inputs)
     try:
         return list(TopologicalSorter(graph).static_order())
     except CycleError as err:
-        cycle = " -> ".join(str(c) for c in err.args[1])
-        raise InputFileError(sc.source, f"cyclic product inputs ({cycle})", "products", cycle) from None
+        nodes = [str(c) for c in err.args[1]]
+        cycle = " -> ".join(nodes)
+        edges = set(pairwise(nodes))  # (input, product made from it)
+        own = [i for i, e in enumerate(sc.processing) if e.inputs is not None and any((k, e.product) in edges for k in e.inputs)]
+        field = f"processing[{own[0]}].inputs" if own else "products"
+        raise InputFileError(sc.source, f"cyclic product inputs ({cycle})", field, cycle) from None
+
+
+def _entry_recipe(sc: Scenario, i: int, products: list[str]) -> None:
+    """A processing entry's own recipe names known products other than its own, at least one."""
+    entry = sc.processing[i]
+    if entry.inputs is None:
+        return
+    if not entry.inputs:
+        raise InputFileError(sc.source, "an entry's own recipe needs at least one input (or leave 'inputs' out)",
+                             f"processing[{i}].inputs", "{}")
+    for inp in entry.inputs:
+        if inp not in products:
+            raise InputFileError(sc.source, f"unknown input product; products are {', '.join(products)}",
+                                 f"processing[{i}].inputs", inp)
+        if inp == entry.product:
+            raise InputFileError(sc.source, "a product cannot be an input of itself", f"processing[{i}].inputs", inp)
 
 
 def check(sc: Scenario) -> None:
@@ -47,7 +74,6 @@ def check(sc: Scenario) -> None:
         for inp in p.inputs:
             if inp not in products:
                 raise InputFileError(src, "unknown input product", f"products[{i}].inputs", inp)
-    product_order(sc)
     has_inputs = {p.id for p in sc.products if p.inputs}
     for field in ("supply", "demand", "processing"):
         for i, entry in enumerate(getattr(sc, field)):
@@ -55,8 +81,12 @@ def check(sc: Scenario) -> None:
                 raise InputFileError(src, f"unknown region; regions are {', '.join(regions)}", f"{field}[{i}].region", entry.region)
             if entry.product not in products:
                 raise InputFileError(src, f"unknown product; products are {', '.join(products)}", f"{field}[{i}].product", entry.product)
-            if field == "processing" and entry.product not in has_inputs:
-                raise InputFileError(src, "product has no inputs to process (give it 'inputs' or use supply)", f"processing[{i}].product", entry.product)
+            if field == "processing":
+                _entry_recipe(sc, i, products)
+                if entry.product not in has_inputs and entry.inputs is None:
+                    raise InputFileError(src, "product has no inputs to process (give it or this entry 'inputs', or use supply)",
+                                         f"processing[{i}].product", entry.product)
+    product_order(sc)
     plain = (set(regions), set(products))
     for i, t in enumerate(sc.transport):
         _selectors(sc, f"transport[{i}]", {"product": t.product, "origin": t.origin, "destination": t.destination}, plain)

@@ -8,9 +8,18 @@ Cross-references (unknown region, product, bloc) are checked in :mod:`critmin.sc
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 #: A selector: a region id, a bloc id, ``"*"``, ``"not <bloc or region>"``, or a list of these.
 Selector = Union[str, list[str]]
@@ -70,13 +79,28 @@ class Demand(_Strict):
 
 
 class Processing(_Strict):
-    """Making ``product`` from its inputs in ``region``: marginal cost ``intercept + slope * quantity``."""
+    """Making ``product`` from its inputs in ``region``: marginal cost ``intercept + slope * quantity``.
+
+    ``inputs`` (optional) is this entry's own recipe, units of each input product per unit made; it
+    replaces the product's ``inputs`` for this entry only, so that one product can have several
+    routes (decision 0082). Without it the entry uses the product's recipe.
+    """
 
     region: str
     product: str
     intercept: Finite = 0.0
     slope: NonNeg = 0.0
     capacity: NonNeg | None = None
+    inputs: dict[str, Pos] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_default_recipe(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave ``inputs`` out when the entry uses its product's recipe, so that the canonical
+        scenario (run folders' scenario.json and its sha256) is the same as before routes existed."""
+        data = handler(self)
+        if self.inputs is None:
+            data.pop("inputs", None)
+        return data
 
 
 class Transport(_Strict):
@@ -195,3 +219,8 @@ class Scenario(_Strict):
     @cached_property
     def product_ids(self) -> list[str]:
         return [p.id for p in self.products]
+
+    def recipes(self) -> list[dict[str, float]]:
+        """The recipe of each processing entry, in entry order: its own ``inputs``, else its product's."""
+        by_product = {p.id: p.inputs for p in self.products}
+        return [by_product.get(e.product, {}) if e.inputs is None else e.inputs for e in self.processing]
