@@ -196,6 +196,22 @@ def test_floor_purchase_slack_budget():
     assert r.policies.iloc[0]["spending"] == pytest.approx(2100, abs=1e-6)
 
 
+@pytest.mark.parametrize("budget", [1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2])
+def test_floor_purchase_tiny_budget(budget):
+    """Budgets far below the market's value, found by the property test (a 1e-8 USD budget made
+    Newton stall at merit 1.7e-9: purchases of ~1e-10 t were below its resolution in units of the
+    product's scale; decision 0013 addendum). The closed form of the binding-budget case above:
+    s (2s - 110) = budget, so s = (110 + sqrt(110^2 + 8 budget)) / 4, just above autarky's 55,
+    and the whole budget is spent."""
+    r = critmin.solve(one([{"kind": "price_floor", "product": "g", "scope": "A", "price": 70, "mechanism": "purchase",
+                            "budget": budget}]))
+    s = (110 + math.sqrt(110**2 + 8 * budget)) / 4
+    assert r.price("A", "g") == pytest.approx(s, abs=1e-9)
+    pol = r.policies.iloc[0]
+    assert pol["spending"] == pytest.approx(budget, rel=1e-6)
+    assert pol["purchases"] == pytest.approx(2 * s - 110, rel=1e-6)
+
+
 def test_floor_variable_levy_binding():
     """Floor 75 in M by a variable levy on imports from X: the levy makes landed imports cost 75,
     so ED_M(75) = 10 = ES_X(p_X) -> p_X = 60, lowest landed price 62, levy 13, revenue 130 to M."""

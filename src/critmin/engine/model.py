@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from critmin.engine.arcs import ArcCharges, arc_charges
-from critmin.engine.scales import product_scales
+from critmin.engine.scales import FLOOR, product_scales
 from critmin.errors import ScenarioError
 from critmin.scenario.checks import product_order
 from critmin.scenario.schema import Scenario
@@ -443,7 +443,9 @@ def _block_scales(Pk: np.ndarray, Qk: np.ndarray, offsets: dict[str, int], sizes
     lv_P = Pk[[lv["product"] for lv in levies_var]] if levies_var else np.zeros(0)
     put("v", lv_P, lv_P)
     mu_P = [Pk[mk[pu["markets"]]].max() for pu in budgets]
-    mu_B = [pu["budget"] if pu["budget"] > 0 else float((Pk[mk[pu["markets"]]] * Qk[mk[pu["markets"]]]).max())
+    # a budget row is measured by the budget, floored as the certificate floors it (FLOOR x the
+    # largest price x quantity it covers), so that a budget of 1e-12 USD does not set the row's scale
+    mu_B = [max(pu["budget"], FLOOR * float((Pk[mk[pu["markets"]]] * Qk[mk[pu["markets"]]]).max()))
             for pu in budgets]
     put("mu", mu_P, mu_B)
     for block, entries in (("q", sup), ("d", dem), ("z", proc)):
@@ -451,7 +453,12 @@ def _block_scales(Pk: np.ndarray, Qk: np.ndarray, offsets: dict[str, int], sizes
         put(block, Qk[k], Pk[k])
     put("x", Qk[ak], Pk[ak])
     g_k = mk[cat([pu["markets"] for pu in purchases])]
-    put("g", Qk[g_k], Pk[g_k])
+    # a budget caps purchases at budget / floor: far below Qk that bound sets the purchases'
+    # scale (a 1e-8 USD budget buys ~1e-10 t, which in units of Qk is below Newton's resolution)
+    g_cap = np.concatenate([np.full(pu["markets"].size, pu["budget"] / pu["floor"]
+                                    if pu["budget"] is not None and pu["floor"] > 0 else np.inf)
+                            for pu in purchases]) if purchases else np.zeros(0)
+    put("g", np.maximum(np.minimum(Qk[g_k], g_cap), FLOOR * Qk[g_k]), Pk[g_k])
     return col, row
 
 
