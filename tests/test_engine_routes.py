@@ -282,16 +282,3 @@ def test_canonical_scenario_omits_the_default_recipe():
     dumped = sc.model_dump(mode="json")["processing"]
     assert "inputs" not in dumped[0] and dumped[1]["inputs"] == {"b": 2.0}
     assert load_scenario(sc.model_dump(mode="json")).model_dump() == sc.model_dump()
-
-
-def test_reference_prices_refuse_entry_recipes_for_now():
-    """FORGE reference prices read products' recipes (cost-plus, derived demand): with an entry
-    recipe in the market they would be wrong, so compile_policies names the entry instead."""
-    from critmin.policies import compile_policies
-
-    data = routes(60)
-    data["policies"] = [{"kind": "reference_price", "product": "metal", "zone": "A", "method": "fixed", "price": 30,
-                         "enforcement": "cfd"}]
-    with pytest.raises(InputFileError) as err:
-        compile_policies(data, source="routes.yaml")
-    assert (err.value.path, err.value.field) == ("routes.yaml", "processing[1].inputs")

@@ -66,17 +66,16 @@ def compile_policies(scenario: dict[str, Any], market_result: Any = None, *, sou
     parsed = {i: parse(p, f"policies[{i}]", source) for i, p in enumerate(policies)
               if isinstance(p, dict) and p.get("kind") in KINDS}
     refs = {i: ins for i, ins in parsed.items() if isinstance(ins, ReferencePrice)}
-    own = next((j for j, e in enumerate(sc.processing) if e.inputs is not None), None)
-    if refs and own is not None:  # reference prices read products' recipes (decision 0082)
-        raise InputFileError(source, "reference prices do not support processing entries with their own inputs yet",
-                             f"processing[{own}].inputs", str(sc.processing[own].inputs))
     seen: dict[str, int] = {}
     for i, ref in refs.items():
         ctx.check_product(ref.product, f"policies[{i}].product")
         if ref.product in seen:
             raise _dup(source, i, seen[ref.product], ref.product)
         seen[ref.product] = i
-    order = list(TopologicalSorter({p.id: set(p.inputs) for p in sc.products}).static_order())
+    graph = {p.id: set(p.inputs) for p in sc.products}
+    for e, recipe in zip(sc.processing, sc.recipes()):  # entry recipes order stages too (0082)
+        graph[e.product] |= set(recipe)
+    order = list(TopologicalSorter(graph).static_order())
     records: dict[int, dict[str, Any]] = {}
     zones: dict[int, list[str]] = {}
     for i in sorted(refs, key=lambda j: order.index(refs[j].product)):

@@ -56,7 +56,23 @@ class Context:
                                  where, product)
 
     def inputs(self, product: str) -> dict[str, float]:
+        """The product's own recipe (entries may replace it: :meth:`routes`)."""
         return dict(next(p.inputs for p in self.scenario.products if p.id == product))
+
+    def routes(self, product: str, zone: list[str]) -> list[tuple[dict[str, float], list[int]]]:
+        """The distinct recipes (routes) of ``product``'s processing entries in ``zone``, each with its
+        entry positions, in order of first entry; the product's own recipe alone when the zone has
+        no processing of it (decision 0082: an entry's ``inputs`` replace its product's)."""
+        out: list[tuple[dict[str, float], list[int]]] = []
+        for j, (e, recipe) in enumerate(zip(self.scenario.processing, self.scenario.recipes())):
+            if e.product != product or e.region not in zone:
+                continue
+            match = next((r for r in out if r[0] == dict(recipe)), None)
+            if match is None:
+                out.append((dict(recipe), [j]))
+            else:
+                match[1].append(j)
+        return out or [(self.inputs(product), [])]
 
     def input_price(self, region: str, product: str) -> float:
         """What a zone processor in ``region`` pays for an input: its baseline price, or the input's

@@ -25,6 +25,11 @@ calibrated through one observed point with a short-run elasticity are steep with
 intercepts and say little about cost, so give ``operating_cost`` from cost data where it exists
 (the shipped scenarios do); input cost is ``sum(coef x input price)`` weighted by the
 zone processors' baseline output.
+
+Routes (decision 0082): a processing entry with its own ``inputs`` uses them instead of its
+product's recipe, in the zone supply (every route, each at its own margin), in derived demand
+(entry by entry) and in average costs; cost_plus on a product with several zone routes takes the
+dearest route's cost, so that the reference covers every route (the chain check, route by route).
 """
 
 from __future__ import annotations
@@ -54,8 +59,7 @@ def zone_supply(ctx: Context, ref: ReferencePrice, zone: list[str], price: float
     for e in sc.supply:
         if e.product == k and e.region in zone:
             total += float(curve_quantity(price, e.intercept, e.slope, e.capacity))
-    coefs = ctx.inputs(k)
-    for e in sc.processing:
+    for e, coefs in zip(sc.processing, sc.recipes()):  # every route, each at its own recipe (0082)
         if e.product == k and e.region in zone:
             margin = price - sum(c * ctx.input_price(e.region, i) for i, c in coefs.items())
             total += float(curve_quantity(margin, e.intercept, e.slope, e.capacity))
@@ -64,8 +68,17 @@ def zone_supply(ctx: Context, ref: ReferencePrice, zone: list[str], price: float
 
 
 def derived_demand(ctx: Context, product: str, zone: list[str]) -> float:
-    """Input use of ``product`` by zone processors at their baseline output."""
-    users = {p.id: p.inputs[product] for p in ctx.scenario.products if product in p.inputs}
+    """Input use of ``product`` by zone processors at their baseline output (entry by entry, each
+    at its own recipe, when some entry has one: decision 0082)."""
+    sc = ctx.scenario
+    if any(e.inputs is not None for e in sc.processing):
+        uses = {j: r[product] for j, (e, r) in enumerate(zip(sc.processing, sc.recipes()))
+                if product in r and e.region in zone}
+        if not uses:
+            return 0.0
+        entries = ctx.baseline().processing_entries
+        return float(sum(uses[int(j)] * q for j, q in zip(entries["entry"], entries["quantity"]) if int(j) in uses))
+    users = {p.id: p.inputs[product] for p in sc.products if product in p.inputs}
     if not users:
         return 0.0
     proc = ctx.baseline().processing
@@ -121,29 +134,35 @@ def incentive(ctx: Context, ref: ReferencePrice, zone: list[str], where: str) ->
     }
 
 
-def average_cost(ctx: Context, product: str, zone: list[str]) -> tuple[float, float, float]:
+def average_cost(ctx: Context, product: str, zone: list[str], entries: list[int] | None = None) -> tuple[float, float, float]:
     """(average operating or conversion cost, average input cost, output) of zone producers at baseline
-    (quantities and input prices of the baseline solution)."""
+    (quantities and input prices of the baseline solution). ``entries``: only these processing
+    entries (one route, :meth:`Context.routes`), without primary supply."""
+    cost, inputs, out = _totals(ctx, product, zone, entries)
+    if out <= 0:
+        raise ScenarioError(f"{ctx.source}: no producer of {product!r} in the zone has baseline output; give operating_cost")
+    return cost / out, inputs / out, out
+
+
+def _totals(ctx: Context, product: str, zone: list[str], entries: list[int] | None) -> tuple[float, float, float]:
+    """(cost, input cost, output) summed over the producers :func:`average_cost` averages."""
     sc = ctx.scenario
     cost = inputs = out = 0.0
-    coefs = ctx.inputs(product)
-    for e in sc.supply:
+    for e in sc.supply if entries is None else []:
         if e.product == product and e.region in zone:
             q = float(curve_quantity(ctx.producer_price(e.region, product), e.intercept, e.slope, e.capacity))
             q = _flat_share(ctx, e, q, "supply")
             cost += _area(e.intercept, e.slope, q)
             out += q
-    for e in sc.processing:
-        if e.product == product and e.region in zone:
+    for j, (e, coefs) in enumerate(zip(sc.processing, sc.recipes())):
+        if e.product == product and e.region in zone and (entries is None or j in entries):
             unit_in = sum(c * ctx.baseline_price(e.region, i) for i, c in coefs.items())
             z = float(curve_quantity(ctx.producer_price(e.region, product) - unit_in, e.intercept, e.slope, e.capacity))
-            z = _flat_share(ctx, e, z, "processing")
+            z = _flat_share(ctx, e, z, "processing", j)
             cost += _area(e.intercept, e.slope, z)
             inputs += unit_in * z
             out += z
-    if out <= 0:
-        raise ScenarioError(f"{ctx.source}: no producer of {product!r} in the zone has baseline output; give operating_cost")
-    return cost / out, inputs / out, out
+    return cost, inputs, out
 
 
 def _area(a: float, b: float, q: float) -> float:
@@ -152,20 +171,56 @@ def _area(a: float, b: float, q: float) -> float:
     return a * (q - q0) + 0.5 * b * (q * q - q0 * q0)
 
 
-def _flat_share(ctx: Context, entry: Any, q: float, table: str) -> float:
-    """A flat curve's quantity is set by the market, not the curve: take the baseline market total."""
+def _flat_share(ctx: Context, entry: Any, q: float, table: str, position: int | None = None) -> float:
+    """A flat curve's quantity is set by the market, not the curve: take the baseline market total
+    (the entry's own baseline output when it has a recipe of its own: a market may have two routes)."""
     if entry.slope > 0:
         return q
+    if table == "processing" and getattr(entry, "inputs", None) is not None:
+        rows = ctx.baseline().processing_entries
+        return float(rows.loc[rows["entry"] == position, "quantity"].sum())
     frame = getattr(ctx.baseline(), table)
     row = frame[(frame["region"] == entry.region) & (frame["product"] == entry.product)]
     return float(row["quantity"].iloc[0]) if len(row) else 0.0
 
 
 def cost_plus(ctx: Context, ref: ReferencePrice, zone: list[str]) -> tuple[float, dict[str, Any]]:
-    """The cost-plus price and its parts (see the module docstring)."""
-    coefs = ctx.inputs(ref.product)
+    """The cost-plus price and its parts (see the module docstring). With several zone routes
+    (entry recipes, decision 0082) the price is the dearest route's: each route's input cost plus
+    its operating cost (given, or that route's average at baseline), so the reference covers every
+    route, as the chain check requires."""
+    routes = ctx.routes(ref.product, zone)
+    rate = crf(float(ref.return_on_capital), int(ref.lifetime_years)) if ref.capital_cost is not None else None
+    charge = float(ref.capital_cost) * rate if rate is not None else 0.0
+    if len(routes) == 1:
+        input_cost, operating, all_refs = _route_cost(ctx, ref, zone, routes[0][0], None)
+        per_route = None
+    else:
+        costs = [_route_cost(ctx, ref, zone, recipe, entries) for recipe, entries in routes]
+        per_route = [{"inputs": recipe, "entries": entries, "input_cost": c[0], "operating_cost": c[1]}
+                     for (recipe, entries), c in zip(routes, costs)]
+        input_cost, operating, all_refs = max(costs, key=lambda c: c[0] + c[1])
+    coefs = {i for recipe, _ in routes for i in recipe}
+    price = input_cost + operating + charge
+    if price <= 0:
+        raise ScenarioError(f"{ctx.source}: cost_plus price of {ref.product!r} is not positive ({price:g})")
+    detail = {
+        "input_cost": input_cost, "operating_cost": operating, "capital_charge": charge, "crf": rate,
+        "operating_basis": "given operating_cost" if ref.operating_cost is not None
+        else "average cost of zone producers at baseline output",
+        "input_basis": "none" if not coefs else ("reference prices" if all_refs else "baseline prices"),
+    }
+    if per_route is not None:
+        detail["routes"] = per_route
+    return price, detail
+
+
+def _route_cost(ctx: Context, ref: ReferencePrice, zone: list[str], coefs: dict[str, float],
+                entries: list[int] | None) -> tuple[float, float, bool]:
+    """(input cost, operating cost, inputs at reference prices?) of one route (``entries`` None: the
+    product's only route, primary supply included in the average cost)."""
     all_refs = all(i in ctx.references for i in coefs)
-    avg = average_cost(ctx, ref.product, zone) if ref.operating_cost is None or not all_refs else None
+    avg = average_cost(ctx, ref.product, zone, entries) if ref.operating_cost is None or not all_refs else None
     operating = float(ref.operating_cost) if ref.operating_cost is not None else avg[0]
     if not coefs:
         input_cost = 0.0
@@ -173,14 +228,4 @@ def cost_plus(ctx: Context, ref: ReferencePrice, zone: list[str]) -> tuple[float
         input_cost = sum(c * ctx.references[i] for i, c in coefs.items())
     else:
         input_cost = avg[1]
-    rate = crf(float(ref.return_on_capital), int(ref.lifetime_years)) if ref.capital_cost is not None else None
-    charge = float(ref.capital_cost) * rate if rate is not None else 0.0
-    price = input_cost + operating + charge
-    if price <= 0:
-        raise ScenarioError(f"{ctx.source}: cost_plus price of {ref.product!r} is not positive ({price:g})")
-    return price, {
-        "input_cost": input_cost, "operating_cost": operating, "capital_charge": charge, "crf": rate,
-        "operating_basis": "given operating_cost" if ref.operating_cost is not None
-        else "average cost of zone producers at baseline output",
-        "input_basis": "none" if not coefs else ("reference prices" if all_refs else "baseline prices"),
-    }
+    return input_cost, operating, all_refs
