@@ -49,6 +49,11 @@ def test_grouping_preserves_world_totals(world):
     rows = prod[(prod["mineral"] == "lithium") & (prod["stage"] == "mining") & (prod["year"] == 2024)]
     mined = q.loc["spodumene", "production"] + q.loc["lithium_carbonate", "production"] / 5.323
     assert mined == pytest.approx(rows["quantity"].sum(), rel=1e-12)
+    # every tonne of concentrate is used once: by carbonate converters or directly for hydroxide (decision 0083)
+    routes = world.observed.routes
+    direct = routes.loc[routes["input"] == "spodumene", "processing"].sum() / (5.323 * 1.1358)
+    assert q.loc["lithium_carbonate", "processing"] / 5.323 + direct == pytest.approx(q.loc["spodumene", "production"],
+                                                                                      rel=1e-12)
     # world consumption of each final product equals world output less input use (markets clear)
     use = world.observed.quantities.groupby("product")["input_use"].sum()
     li2co3 = q.loc["lithium_carbonate"]
@@ -233,9 +238,14 @@ def test_every_curve_of_the_default_world_passes_through_its_observed_point(worl
         q0, p0 = q.loc[(d["region"], d["product"]), "consumption"], p[(d["region"], d["product"])]
         assert d["intercept"] - d["slope"] * q0 == pytest.approx(p0, rel=1e-12)
         assert -p0 / (d["slope"] * q0) == pytest.approx(table[world.elasticities.source(chains[d["product"]], "demand")])
+    routes = obs.routes.set_index(["region", "product", "input"])["processing"]
     for e in world.market["processing"]:
+        # an entry with its own recipe (decision 0083) passes through its route's output and margin
+        recipe = e.get("inputs", obs.coefficients[e["product"]])
         z0 = q.loc[(e["region"], e["product"]), "processing"]
-        margin = p[(e["region"], e["product"])] - sum(a * p[(e["region"], i)] for i, a in obs.coefficients[e["product"]].items())
+        own = obs.routes[(obs.routes["region"] == e["region"]) & (obs.routes["product"] == e["product"])]
+        z0 = routes[(e["region"], e["product"], *recipe)] if "inputs" in e else z0 - own["processing"].sum()
+        margin = p[(e["region"], e["product"])] - sum(a * p[(e["region"], i)] for i, a in recipe.items())
         assert margin > 0
         assert e["intercept"] + e["slope"] * z0 == pytest.approx(margin, rel=1e-12)
 
@@ -249,13 +259,15 @@ def test_processing_margin_in_china_by_hand(world):
     z0 = q.loc[("CHN", "lithium_carbonate"), "processing"]
     assert e["intercept"] + e["slope"] * z0 == pytest.approx(11_918 - 45_932.167 * 1.05 / 5.323, rel=1e-9)
     assert e["intercept"] + e["slope"] * z0 == pytest.approx(2857.55, abs=0.01)
-    # hydroxide in China (an exporter: 12,510.87 USD/t, price_points.csv) from 1/1.1358 t carbonate at 11,918:
-    # 12,510.87 - 10,493.05 = 2,017.82 USD/t LiOH.H2O
+    # hydroxide in China (an exporter: 12,510.87 USD/t, price_points.csv) made directly from concentrate
+    # (decision 0083), 1 / (5.323 x 1.1358) t Li per t LiOH.H2O at 48,228.78:
+    # 12,510.87 - 7,977.15 = 4,533.72 USD/t LiOH.H2O (the direct margin 4,913.58 less freight on the ore)
     e = next(x for x in world.market["processing"] if x["region"] == "CHN" and x["product"] == "lithium_hydroxide")
+    assert e["inputs"] == {"spodumene": pytest.approx(1 / (5.323 * 1.1358), rel=1e-12)}
     z0 = q.loc[("CHN", "lithium_hydroxide"), "processing"]
     assert z0 == 360_000  # MIIT via Reuters (quantities.csv)
-    assert e["intercept"] + e["slope"] * z0 == pytest.approx(12_510.87 - 11_918 / 1.1358, rel=1e-9)
-    assert e["intercept"] + e["slope"] * z0 == pytest.approx(2017.82, abs=0.01)
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(12_510.87 - 45_932.167 * 1.05 / (5.323 * 1.1358), rel=1e-9)
+    assert e["intercept"] + e["slope"] * z0 == pytest.approx(4533.72, abs=0.01)
 
 
 def test_long_run_elasticities_and_overrides_also_calibrate():

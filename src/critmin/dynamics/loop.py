@@ -101,6 +101,10 @@ class _Run:
         self.iterations = 0
         self._maps: dict[int, tuple] = {}
         self.inputs = {p.id: dict(p.inputs) for p in model.scenario.products}
+        #: each base processing entry's recipe when some entry has its own (decision 0082); entries
+        #: the loop appends (projects) come after them and use their product's recipe
+        routed = any(e.inputs is not None for e in model.scenario.processing)
+        self.recipes = [dict(r) for r in model.scenario.recipes()] if routed else None
         self.base_consumption = self.maps(model.base_result)[1]
         self.consumption: dict[float, dict] = {}  # simulated periods
 
@@ -321,9 +325,16 @@ class _Run:
             use: dict[tuple[str, str], float] = defaultdict(float)
             for region, product, q in zip(r.demand["region"], r.demand["product"], r.demand["quantity"].to_numpy(float)):
                 use[(region, product)] += q
-            for region, product, z in zip(r.processing["region"], r.processing["product"], r.processing["quantity"].to_numpy(float)):
-                for k, coef in self.inputs[product].items():
-                    use[(region, k)] += coef * z
+            if self.recipes is None:
+                for region, product, z in zip(r.processing["region"], r.processing["product"], r.processing["quantity"].to_numpy(float)):
+                    for k, coef in self.inputs[product].items():
+                        use[(region, k)] += coef * z
+            else:  # entry by entry, each at its own recipe
+                e = r.processing_entries
+                for j, region, product, z in zip(e["entry"], e["region"], e["product"], e["quantity"].to_numpy(float)):
+                    recipe = self.recipes[j] if j < len(self.recipes) else self.inputs[product]
+                    for k, coef in recipe.items():
+                        use[(region, k)] += coef * z
             got = (r, dict(zip(zip(p["region"], p["product"]), p["price"].to_numpy(float))), dict(use))
             self._maps[id(r)] = got
         return got[1], got[2]

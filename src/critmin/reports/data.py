@@ -38,12 +38,21 @@ def sankey_links(scenario: Any, result: Any) -> pd.DataFrame:
     rows = []
     for f in result.flows.itertuples(index=False):
         rows.append(("trade", f.product, f"{f.product} @ {f.origin}", f"{f.product} @ {f.destination}", float(f.quantity)))
-    inputs = {p.id: dict(p.inputs) for p in scenario.products}
-    for z in result.processing.itertuples(index=False):
-        for src, coef in inputs.get(z.product, {}).items():
-            value = coef * float(z.quantity)
-            if value > 0:
-                rows.append(("processing", src, f"{src} @ {z.region}", f"{z.product} @ {z.region}", value))
+    if any(e.inputs is not None for e in scenario.processing):  # routes (0082): entry by entry, links summed
+        recipes, links = scenario.recipes(), {}
+        for z in result.processing_entries.itertuples(index=False):
+            for src, coef in recipes[int(z.entry)].items():
+                key = (src, z.region, z.product)
+                links[key] = links.get(key, 0.0) + coef * float(z.quantity)
+        rows += [("processing", src, f"{src} @ {region}", f"{product} @ {region}", v)
+                 for (src, region, product), v in links.items() if v > 0]
+    else:
+        inputs = {p.id: dict(p.inputs) for p in scenario.products}
+        for z in result.processing.itertuples(index=False):
+            for src, coef in inputs.get(z.product, {}).items():
+                value = coef * float(z.quantity)
+                if value > 0:
+                    rows.append(("processing", src, f"{src} @ {z.region}", f"{z.product} @ {z.region}", value))
     return pd.DataFrame(rows, columns=["kind", "product", "source", "target", "value"])
 
 

@@ -20,6 +20,9 @@ import pandas as pd
 from critmin.errors import InputFileError
 from critmin.world.observed import Observed
 
+#: Output on the product's recipe below this share of a market's processing is rounding left after
+#: its routes (decision 0083): no entry is made for it.
+REST_TOL = 1e-9
 #: Extra cost on arcs outside the calibrated forest, as a multiple of the freight cost (assumption).
 UNUSED_MARKUP = 1.0
 HORIZONS = ("short", "long")
@@ -115,6 +118,17 @@ class Elasticities:
         return value
 
 
+def _routes(obs: Observed, region: str, product: str, coef: dict[str, float],
+            total: float) -> list[tuple[dict[str, float], float]]:
+    """(recipe, observed output) of each processing entry of a market: the product's recipe
+    (``coef`` itself) for the output not made by a route of its own, then one entry per route
+    (``obs.routes``, decision 0083), each with its own curve through its own output and margin."""
+    rows = obs.routes[(obs.routes["region"] == region) & (obs.routes["product"] == product)]
+    rest = total - float(rows["processing"].sum())
+    out = [(coef, rest)] if rest > REST_TOL * total else []
+    return out + [({r.input: float(r.coefficient)}, float(r.processing)) for r in rows.itertuples(index=False)]
+
+
 def market(obs: Observed, elasticities: Elasticities) -> dict[str, Any]:
     """The scenario fields (products, regions, blocs, supply, demand, processing, transport)."""
     q = obs.quantities.set_index(["region", "product"])
@@ -130,9 +144,11 @@ def market(obs: Observed, elasticities: Elasticities) -> dict[str, Any]:
                 a, b = supply_curve(p_r, float(row["production"]), elasticities.value(p, "supply", region))
                 supply.append({"region": region, "product": p.id, "intercept": a, "slope": b})
             if row["processing"] > 0:
-                m0 = p_r - sum(c * float(price[(region, i)]) for i, c in coef.items())
-                a, b = supply_curve(m0, float(row["processing"]), elasticities.value(p, "supply", region))
-                processing.append({"region": region, "product": p.id, "intercept": a, "slope": b})
+                for recipe, z0 in _routes(obs, region, p.id, coef, float(row["processing"])):
+                    m0 = p_r - sum(c * float(price[(region, i)]) for i, c in recipe.items())
+                    a, b = supply_curve(m0, z0, elasticities.value(p, "supply", region))
+                    own = {} if recipe is coef else {"inputs": recipe}
+                    processing.append({"region": region, "product": p.id, "intercept": a, "slope": b, **own})
             if row["consumption"] > 0:
                 a, b = demand_curve(p_r, float(row["consumption"]), elasticities.value(p, "demand", region))
                 demand.append({"region": region, "product": p.id, "intercept": a, "slope": b})

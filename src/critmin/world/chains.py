@@ -12,9 +12,10 @@ Which stages a mineral gets is decided by what the dataset can observe per count
 - ``lithium`` (decision 0073): hard-rock concentrate (t Li content: the USGS mine output less the
   brine share of ``lithium_deposits``) -> lithium carbonate (t Li2CO3, BACI 283691), converted
   where ``refining_routes.csv`` says; brine output is a supply of carbonate at the brine site
-  (``site_supply``). Lithium hydroxide (t LiOH.H2O, BACI 282520) is made from carbonate
-  (``lioh_per_lce``), with output by country from ``quantities.csv`` (2024 only: other years
-  are refused for lithium).
+  (``site_supply``). Lithium hydroxide (t LiOH.H2O, BACI 282520) is made from concentrate
+  directly in China and Australia (a :class:`Route`, decision 0083) and from carbonate
+  (``lioh_per_lce``) elsewhere, with output by country from ``quantities.csv`` (2024 only: other
+  years are refused for lithium).
 - ``rare_earths``: concentrate (t REO) -> NdPr oxide -> sintered NdFeB magnets. Where
   ``quantities.csv`` has NdPr oxide output for the year (2024), the NdPr stage is re-based on it
   (:class:`TableStage`): separation output by country from the table, oxide recovered from magnet
@@ -88,6 +89,25 @@ class Licence:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Another recipe for a processed product in some countries (decision 0083).
+
+    The route's output in ``countries`` uses ``input`` at ``1 / prod(via rows)`` units per unit
+    (``via``: input_coefficients ids stated as output per input along the skipped stages, e.g. t
+    Li2CO3 per t Li then t LiOH.H2O per t Li2CO3), instead of the product's recipe. The input comes
+    first from the country's own mine output, then from its converters of the stage skipped. The
+    route's margin at exporters' prices must match the ``margin_parameter`` row of
+    conversion_costs.csv to that row's rounding (``margin_tolerance``, USD per unit).
+    """
+
+    countries: tuple[str, ...]
+    input: str
+    via: tuple[str, ...]
+    margin_parameter: str
+    margin_tolerance: float
+
+
+@dataclass(frozen=True)
 class ChainProduct:
     """One model product: a stage of a mineral's chain."""
 
@@ -129,6 +149,8 @@ class ChainProduct:
     #: the only world years the product calibrates for (None: every year with data), when its margin
     #: rests on one year's observation (cobalt: the 2024 hydroxide payable; decision 0077)
     years: tuple[int, ...] | None = None
+    #: other recipes in some countries (hydroxide from concentrate in China and Australia: 0083)
+    routes: tuple[Route, ...] = ()
 
 
 CHAINS: dict[str, tuple[ChainProduct, ...]] = {
@@ -159,6 +181,8 @@ CHAINS: dict[str, tuple[ChainProduct, ...]] = {
             price_parameter="lithium_hydroxide_reference", elasticity_product="lithium_carbonate",
             freight_parameter="freight_share_refined_products", trade=(TradeCode("282520"),), location="table",
             demand=True,
+            routes=(Route(countries=("CHN", "AUS"), input="spodumene", via=("lce_per_li", "lioh_per_lce"),
+                          margin_parameter="spodumene_to_hydroxide_margin_2025", margin_tolerance=0.5),),
         ),
     ),
     "rare_earths": (

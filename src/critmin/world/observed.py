@@ -24,7 +24,7 @@ from critmin.errors import DataError, UnknownChoiceError
 from critmin.world import feed
 from critmin.world import flows as fl
 from critmin.world import regions as rg
-from critmin.world.chains import ChainProduct, core, table_products
+from critmin.world.chains import ChainProduct, Route, core, table_products
 from critmin.world.parameters import parameter
 from critmin.world.routes import route, routes
 
@@ -37,6 +37,7 @@ TINY = 1e-7
 SHARES_MAX_GAP = 2
 #: Largest relative gap between a re-based stage's balance coefficient and its table row.
 BALANCE_TOL = 1e-6
+ROUTE_COLUMNS = ["region", "product", "input", "coefficient", "processing"]
 
 
 @dataclass
@@ -68,6 +69,9 @@ class Observed:
     provenance: list[dict] = field(default_factory=list)
     #: engine policies in force in the observed year, part of the calibrated baseline (decision 0079)
     policies: list[dict] = field(default_factory=list)
+    #: region, product, input, coefficient, processing: output made by a route of its own (a recipe
+    #: other than the product's, decision 0083); the rest of ``processing`` uses the product's recipe
+    routes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROUTE_COLUMNS))
 
 
 def coefficient(params: dict[str, pd.DataFrame], product: ChainProduct) -> dict[str, float]:
@@ -77,6 +81,30 @@ def coefficient(params: dict[str, pd.DataFrame], product: ChainProduct) -> dict[
         value = parameter(params, "input_coefficients", pid)
         out[inp] = 1.0 / value if product.invert_input else value
     return out
+
+
+def route_coefficient(params: dict[str, pd.DataFrame], route: Route) -> float:
+    """Units of the route's input per unit of output: one over the product of its ``via`` rows."""
+    return 1.0 / float(np.prod([parameter(params, "input_coefficients", pid) for pid in route.via]))
+
+
+def _route_output(product: ChainProduct, year: int, params: dict[str, pd.DataFrame]) -> list[tuple[Route, float, pd.Series]]:
+    """Per route of ``product``: the route, its coefficient and the quantities.csv output for ``year``
+    of the route's countries (decision 0083)."""
+    q = params["quantities"]
+    rows = q[(q["product"] == product.id) & (q["measure"] == "production") & (q["year"].astype(int) == year)]
+    out = []
+    for r in product.routes:
+        made = rows[rows["region"].isin(r.countries)].groupby("region")["value"].sum().astype(float)
+        out.append((r, route_coefficient(params, r), made))
+    return out
+
+
+def _route_use(mineral: str, mine: ChainProduct, year: int, params: dict[str, pd.DataFrame]) -> pd.Series:
+    """Use of ``mine``'s product by the routes of ``mineral``'s table products, by country."""
+    parts = [made * coef for p in table_products(mineral) for r, coef, made in _route_output(p, year, params)
+             if r.input == mine.id]
+    return pd.concat(parts).groupby(level=0).sum() if parts else pd.Series(dtype=float)
 
 
 def _year_rows(frame: pd.DataFrame, where: str, year: int, **keys) -> pd.DataFrame:
@@ -260,6 +288,7 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
     country_supply: dict[str, pd.Series] = {}  # supply of a processed product that uses no input (recycling)
     gross: dict[str, pd.DataFrame] = {}
     preferred: dict[str, pd.DataFrame] = {}  # mine-stage flow preferences (no trade data there)
+    route_out: list[pd.DataFrame] = []  # output made by a route of its own, by country (decision 0083)
     coefs: dict[str, dict[str, float]] = {}
     ref_price: dict[str, float] = {}
     freight: dict[str, float] = {}
@@ -293,10 +322,11 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
                 if final.site_supply:
                     country_out[mine.id], country_supply[final.id] = _site_supply(final, mine, country_out[mine.id], a,
                                                                                   year, prov)
-                country_out[final.id] = _output(final, country_out[mine.id], a, year, shares_table, prov)
+                feed, short = _direct_feed(mine, country_out[mine.id], _route_use(mineral, mine, year, params), prov)
+                country_out[final.id] = _less(final, _output(final, feed, a, year, shares_table, prov), short / a)
             country_use[mine.id] = country_out[final.id] * a
             role = "location" if final.location == "routes" else "flows"
-            preferred[mine.id] = route(mineral, country_out[mine.id], role)
+            preferred[mine.id] = route(mineral, feed if not rebased else country_out[mine.id], role)
             if role == "flows":
                 prov.append({"what": f"{mine.id} preferred routes", "source": "refining_routes.csv (per-row sources)",
                              "table": "refining_routes.csv, role flows"})
@@ -312,12 +342,43 @@ def observe(year: int, minerals: list[str], spec_regions: str | list[str],
             prov.append({"what": f"{final.id} trade {year}", "source": "cepii_baci",
                          "table": "trade: " + ", ".join(c.hs6 for c in final.trade)})
         products.extend(_from_table(mineral, year, params, country_out, country_use, gross, coefs, ref_price,
-                                    freight, prov, trade))
+                                    freight, prov, trade, route_out))
     members = {b: set(g["iso3"]) for b, g in members_table.groupby("bloc")}
     mapping = _regions(spec_regions, _with_supply(country_out, country_supply), country_use, gross, members)
     obs = _aggregate(year, products, mapping, members, country_out, country_supply, country_use, gross, preferred,
                      coefs, ref_price, freight, prov)
+    obs.routes = _region_routes(route_out, mapping)
+    _check_margins(products, obs.prices, coefs, obs.routes)
     return _licensed(obs, prices)
+
+
+def _direct_feed(mine: ChainProduct, mined: pd.Series, direct: pd.Series,
+                 prov: list[dict]) -> tuple[pd.Series, pd.Series]:
+    """Mine output left for the routed stage and what direct routes still need from that stage's
+    converters, by country (decision 0083): a direct route uses its country's own mine output
+    first (Australia's hydroxide plants, out of what refining_routes.csv sends to China), then
+    feed of the country's converters (China's hydroxide, out of its carbonate converters' feed)."""
+    if direct.empty:
+        return mined, pd.Series(dtype=float)
+    kept = direct.clip(upper=mined.reindex(direct.index, fill_value=0.0))
+    for iso3, d in direct.items():
+        prov.append({"what": f"{mine.id} used by direct routes in {iso3}: {d:g} {mine.unit}, {kept[iso3]:g} of it from "
+                     f"the country's own mine output, {d - kept[iso3]:g} from its converters' feed",
+                     "source": "critmin (decision 0083)", "table": "quantities.csv production rows; refining_routes.csv"})
+    return mined.sub(kept, fill_value=0.0), (direct - kept)[direct > kept]
+
+
+def _less(product: ChainProduct, out: pd.Series, taken: pd.Series) -> pd.Series:
+    """``out`` less the converters' feed that direct routes take in each country (DataError where
+    the country's converters do not have it)."""
+    if taken.empty:
+        return out
+    left = out.sub(taken, fill_value=0.0)
+    bad = left[left < -BALANCE_TOL * float(out.sum())]
+    if len(bad):
+        raise DataError(f"{product.id}: direct routes in {', '.join(bad.index)} need more feed than the country's own mine "
+                        f"output and its converters' ({float(bad.min()):.6g} {product.unit} short); check refining_routes.csv")
+    return left[left > 0]
 
 
 def _table_year(mineral: str, year: int, params: dict[str, pd.DataFrame]) -> None:
@@ -356,7 +417,7 @@ def _with_supply(country_out: dict[str, pd.Series], country_supply: dict[str, pd
 
 
 def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], country_out, country_use, gross, coefs,
-                ref_price, freight, prov, trade: pd.DataFrame) -> list[ChainProduct]:
+                ref_price, freight, prov, trade: pd.DataFrame, route_out: list[pd.DataFrame]) -> list[ChainProduct]:
     """The ``table`` products of ``mineral`` (quantities.csv, price_points.csv), added to the country
     figures in place; none if quantities.csv has no rows for ``year`` (provenance says so). A
     product with BACI codes takes its trade from BACI (:func:`_table_year` refuses years without
@@ -399,10 +460,35 @@ def _from_table(mineral: str, year: int, params: dict[str, pd.DataFrame], countr
         freight[product.id] = parameter(params, "trade_costs", product.freight_parameter)
         if product.inputs:
             coefs[product.id] = coefficient(params, product)
+            default = out
+            for r, coef, made in _route_output(product, year, params):
+                default = default.drop(made.index)
+                _check_route_margin(product, r, coef, ref_price, params, prov)
+                route_out.append(pd.DataFrame({"iso3": made.index, "product": product.id, "input": r.input,
+                                               "coefficient": coef, "processing": made.to_numpy()}))
+                _add_use(country_use, r.input, made * coef)
             for inp, a in coefs[product.id].items():
-                use = out * a
-                country_use[inp] = use if inp not in country_use else country_use[inp].add(use, fill_value=0.0)
+                _add_use(country_use, inp, default * a)
     return list(items)
+
+
+def _add_use(country_use: dict[str, pd.Series], product: str, use: pd.Series) -> None:
+    country_use[product] = use if product not in country_use else country_use[product].add(use, fill_value=0.0)
+
+
+def _check_route_margin(product: ChainProduct, r: Route, coef: float, ref_price: dict[str, float],
+                        params: dict[str, pd.DataFrame], prov: list[dict]) -> None:
+    """The route's margin at exporters' prices must be its conversion_costs.csv row (decision 0083)."""
+    margin = ref_price[product.id] - coef * ref_price[r.input]
+    listed = parameter(params, "conversion_costs", r.margin_parameter)
+    if abs(margin - listed) > r.margin_tolerance:
+        raise DataError(f"conversion_costs.csv: {r.margin_parameter} is {listed:g} but {product.id} made from {r.input} in "
+                        f"{', '.join(r.countries)} earns {margin:.6g} at exporters' prices ({ref_price[product.id]:g} - "
+                        f"{coef:.6g} x {ref_price[r.input]:.6g}); update the row or the prices")
+    prov.append({"what": f"{product.id} from {r.input} in {', '.join(r.countries)}: {coef:.6g} {r.input} per unit "
+                 f"(1 / ({' x '.join(r.via)})); margin at exporters' prices {margin:.6g}, conversion_costs.csv "
+                 f"{r.margin_parameter} {listed:g}", "source": "critmin derivation (decision 0083)",
+                 "table": f"input_coefficients.csv: {', '.join(r.via)}; conversion_costs.csv: {r.margin_parameter}"})
 
 
 def _shares(country_out, country_use, gross) -> pd.DataFrame:
@@ -503,7 +589,6 @@ def _aggregate(year, products, mapping, members, country_out, country_supply, co
             "input_use": use.to_numpy(), "consumption": cons.to_numpy()}))
     quantities = pd.concat(rows, ignore_index=True)
     prices = pd.concat(price_rows, ignore_index=True)
-    _check_margins(products, prices, coefs)
     cols = ["product", "origin", "destination", "quantity"]
     return Observed(
         year=year, products=products, regions=region_ids, region_names=region_names, mapping=mapping,
@@ -516,8 +601,19 @@ def _aggregate(year, products, mapping, members, country_out, country_supply, co
     )
 
 
-def _check_margins(products, prices, coefs) -> None:
-    """Processing must earn a positive margin at observed prices, or no curve can pass there."""
+def _region_routes(route_out: list[pd.DataFrame], mapping: dict[str, str]) -> pd.DataFrame:
+    """Route output by model region (countries of one region on one route add up)."""
+    if not route_out:
+        return pd.DataFrame(columns=ROUTE_COLUMNS)
+    rows = pd.concat(route_out, ignore_index=True)
+    rows = rows.assign(region=rows["iso3"].map(mapping))
+    out = rows.groupby(["region", "product", "input", "coefficient"], sort=True)["processing"].sum().reset_index()
+    return out[out["processing"] > 0][ROUTE_COLUMNS].reset_index(drop=True)
+
+
+def _check_margins(products, prices, coefs, routes: pd.DataFrame) -> None:
+    """Processing must earn a positive margin at observed prices, or no curve can pass there (on
+    the product's recipe everywhere, and on each route where it runs)."""
     p = prices.set_index(["region", "product"])["price"]
     for product in products:
         for inp, a in coefs.get(product.id, {}).items():
@@ -525,3 +621,7 @@ def _check_margins(products, prices, coefs) -> None:
             if (margin <= 0).any():
                 region = margin.idxmin()
                 raise DataError(f"{product.id}: processing margin in {region} is {margin.min():.4g} at observed prices")
+    for r in routes.itertuples(index=False):
+        margin = p[(r.region, r.product)] - r.coefficient * p[(r.region, r.input)]
+        if margin <= 0:
+            raise DataError(f"{r.product}: processing margin from {r.input} in {r.region} is {margin:.4g} at observed prices")
