@@ -151,14 +151,35 @@ def test_forge_2026_outcomes():
     assert rec["price"] > li["price_baseline"]
     assert li["output_policy"] > li["output_baseline"]
     assert abs(rec["detail"]["relative_residual"]) < 1e-9
+    # Zone hydroxide supply sums both 2024 routes (decision 0083): the USA's from carbonate and Australia's from
+    # concentrate, each on its calibrated curve at its margin, inputs at max(baseline, reference); at the
+    # incentive price that is 40 % of zone consumption. 30,777 USD/t (35,500 with the USA alone, decision 0075).
+    compiled, base = run("forge-2026")[2], run("baseline-2024")[0]
+    assert rec["price"] == pytest.approx(30_777.34, abs=0.01)
+    refs = {r["product"]: r["price"] for r in compiled["instruments"] if r.get("kind") == "reference_price"}
+    supply = 0.0
+    for e in run("forge-2026")[1].market["processing"]:
+        if e["product"] == "lithium_hydroxide" and e["region"] in forge_members():
+            recipe = e.get("inputs", {"lithium_carbonate": 1 / 1.1358})
+            unit_in = sum(c * max(base.price(e["region"], i), refs[i]) for i, c in recipe.items())
+            supply += max(0.0, (rec["price"] - unit_in - e["intercept"]) / e["slope"])
+    assert {e["region"] for e in run("forge-2026")[1].market["processing"]
+            if e["product"] == "lithium_hydroxide" and e["region"] in forge_members()} == {"AUS", "USA"}
+    assert supply == pytest.approx(rec["detail"]["zone_supply"], rel=1e-9)
+    assert supply == pytest.approx(0.4 * rec["detail"]["zone_demand"], rel=1e-9)
     # The chain (decision 0073): carbonate's cost-plus reference is the concentrate's reference / 5.323 plus the
-    # 3,171 USD/t conversion margin (conversion_costs.csv), and hydroxide's covers 1/1.1358 t carbonate at that.
-    chain = {r["product"]: r for r in run("forge-2026")[2]["chain"]}
-    spodumene = chain["spodumene"]["reference_price"]
-    assert chain["lithium_carbonate"]["reference_price"] == pytest.approx(spodumene / 5.323 + 3171, rel=1e-12)
-    for product in ("lithium_carbonate", "lithium_hydroxide"):
-        row = chain[product]
+    # 3,171 USD/t conversion margin (conversion_costs.csv); hydroxide's covers each route (0083): 1/1.1358 t
+    # carbonate or 1/(5.323 x 1.1358) t Li of concentrate at their references plus that route's conversion cost.
+    chain = {(r["product"], r["inputs"]): r for r in compiled["chain"]}
+    spodumene = chain[("spodumene", None)]["reference_price"]
+    assert chain[("lithium_carbonate", "0.187864 spodumene")]["reference_price"] == pytest.approx(
+        spodumene / 5.323 + 3171, rel=1e-12)
+    for key in (("lithium_carbonate", "0.187864 spodumene"), ("lithium_hydroxide", "0.880437 lithium_carbonate"),
+                ("lithium_hydroxide", "0.165402 spodumene")):
+        row = chain[key]
         assert row["checked"] and row["consistent"] and row["margin"] >= 0
+    assert chain[("lithium_hydroxide", "0.165402 spodumene")]["input_cost"] == pytest.approx(
+        spodumene / (5.323 * 1.1358), rel=1e-12)
     # Accounting: levies go to the treasuries of the importing members; nothing is paid out.
     bloc = bm[bm["level"] == "bloc"].iloc[0]
     result = run("forge-2026")[0]
