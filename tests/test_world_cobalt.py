@@ -20,6 +20,7 @@ from critmin.policies import compile_policies, engine_scenario
 from critmin.world import build_world, fit
 from critmin.world.build import expand
 from critmin.world.parameters import load_parameters, parameter
+from critmin.world.routes import routes as load_routes
 
 ROOT = Path(__file__).resolve().parents[1]
 QUOTA = ROOT / "scenarios" / "drc-cobalt-quota-2026.yaml"
@@ -31,7 +32,7 @@ def world():
     return build_world({"year": 2024, "minerals": ["cobalt"]})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def quota_run():
     data = yaml.safe_load(QUOTA.read_text(encoding="utf-8"))
     expanded, world = expand(data, source=str(QUOTA))
@@ -60,18 +61,44 @@ def test_calibration_reproduces_usgs_mine_output_by_country(world):
 
 
 def test_refined_output_follows_the_documented_routes(world):
-    # refining_routes.csv (decision 0076): Congo, Indonesia, the Philippines, PNG, Turkey, China and the USGS
-    # 'other countries' are refined in China; Cuba (Sherritt) and the USA (Eagle) in Canada; Canada, Australia,
-    # Madagascar and Russia refine their own; 1.05 t mined Co per t refined (co_in_intermediate_per_refined)
+    # refining_routes.csv (decisions 0076, 0084): Congo (less Kokkola's feed), Indonesia, the Philippines, PNG,
+    # Turkey, China and the USGS 'other countries' are refined in China; 0.04576 of Congo's output in Finland
+    # (Kokkola); Cuba (Sherritt) and the USA (Eagle) in Canada; 0.4595 of Canada's in Norway (Nikkelverk), the
+    # rest at home; Australia, Madagascar and Russia refine their own; 1.05 t mined Co per t refined
     cal = world.calibration
     refined = cal[(cal["kind"] == "processing") & (cal["product"] == "refined_cobalt")].set_index("region")["model"]
-    china = (226_000 + 35_000 + 3_100 + 2_630 + 2_200 + 2_000 + 7_780) / 1.05
+    china = (226_000 * 0.95424 + 35_000 + 3_100 + 2_630 + 2_200 + 2_000 + 7_780) / 1.05
     assert refined["CHN"] == pytest.approx(china, rel=1e-9)
-    assert refined["CAN"] == pytest.approx((3_350 + 3_450 + 200) / 1.05, rel=1e-9)
+    assert refined["FIN"] == pytest.approx(226_000 * 0.04576 / 1.05, rel=1e-9)  # 9,849.3 t, Finland's own region
+    # Canada (0.5405 of 3,350 t + Cuba + USA), Norway and Australia fall in REST_FORGE in a cobalt-only world
+    forge = (3_350 * 0.5405 + 3_450 + 200 + 3_350 * 0.4595 + 4_780) / 1.05
+    assert refined["REST_FORGE"] == pytest.approx(forge, rel=1e-9)
     assert refined["RUS"] == pytest.approx(8_000 / 1.05, rel=1e-9)
     assert refined.sum() == pytest.approx(301_590 / 1.05, rel=1e-9)
-    assert refined["CHN"] / refined.sum() == pytest.approx(0.924, abs=5e-4)  # China's share in the model
+    assert refined["CHN"] / refined.sum() == pytest.approx(0.8898, abs=5e-5)  # China's share in the model (0.924 before 0084)
     assert refined.get("COD", 0.0) == 0.0 and refined.get("IDN", 0.0) == 0.0
+
+
+def test_refiners_abroad_are_sized_from_baci():
+    # decision 0084: Finland's refined output = its 2024 BACI exports of HS 810510 + 282200 at the LME price
+    # (257,096 thousand USD -> 9,849 t), fed from Congo; Norway's feed = its 2024 BACI imports of HS 810510 from
+    # Canada at the LME price (40,181 thousand USD -> 1,539 t), a share of Canada's 3,350 t mine output (USGS)
+    lme = 11.84 / LB * 1000
+    t = load("trade")
+    t = t[(t["year"] == 2024) & t["hs6"].isin(["810510", "282200"])]
+    fin = t.loc[t["exporter"] == "FIN", "value_kusd"].sum() * 1000 / lme
+    assert fin == pytest.approx(9_849.4, abs=0.1)
+    nor = t[t["importer"] == "NOR"]
+    from_can = nor.loc[nor["exporter"] == "CAN", "value_kusd"].sum()
+    assert from_can / nor["value_kusd"].sum() == pytest.approx(0.9954, abs=1e-4)  # Canada supplies Norway's feed
+    rows = load_routes().set_index(["mineral", "origin", "destination"])["share"]
+    assert rows[("cobalt", "COD", "FIN")] == pytest.approx(fin * 1.05 / 226_000, abs=5e-6)
+    assert rows[("cobalt", "CAN", "NOR")] == pytest.approx(from_can * 1000 / lme / 3_350, abs=5e-5)
+    assert rows[("cobalt", "COD", "CHN")] + rows[("cobalt", "COD", "FIN")] == pytest.approx(1.0, abs=1e-12)
+    assert rows[("cobalt", "CAN", "CAN")] + rows[("cobalt", "CAN", "NOR")] == pytest.approx(1.0, abs=1e-12)
+    # Jervois Finland, one of Kokkola's two refiners, sold 1,239 + 1,163 + 1,354 t in Q1-Q3 2024 (full year
+    # guidance 5,100-5,400 t): the BACI-sized output leaves room for Umicore's refinery next door
+    assert 1_239 + 1_163 + 1_354 < 5_400 < fin
 
 
 def test_routes_agree_with_baci_intermediate_and_metal_grade_exports():
@@ -121,7 +148,7 @@ def test_quota_scenario_solves_certified_and_binds():
     result, world = quota_run()
     assert result.residual <= result.tolerance
     quota = result.policies[result.policies["kind"] == "export_quota"].iloc[0]
-    assert bool(quota["binding"]) and quota["quantity"] == 96_600  # USGS MCS 2026: up to 96,600 t Co a year
+    assert bool(quota["binding"]) and quota["quantity"] == pytest.approx(96_600, rel=1e-12)  # USGS MCS 2026: up to 96,600 t Co
     flows = result.flows
     out = flows[(flows["product"] == "cobalt_mine") & (flows["origin"] == "COD") & (flows["destination"] != "COD")]
     assert out["quantity"].sum() == pytest.approx(96_600, rel=1e-8)
@@ -147,7 +174,7 @@ def test_quota_raises_prices_outside_congo_and_lowers_them_inside():
 def test_sources_name_the_routes_evidence(world):
     # world.sources() names every source behind the cobalt refining routes, not a blanket assumption
     row = world.sources().set_index("what").loc["refined_cobalt output location"]
-    for source in ("CEPII BACI", "Sherritt", "SunSirs", "Darton Commodities", "critmin assumption"):
+    for source in ("CEPII BACI", "Sherritt", "SunSirs", "Darton Commodities", "critmin assumption", "Jervois", "Nikkelverk"):
         assert source in row["source"]
     assert row["table"] == "refining_routes.csv"
 
